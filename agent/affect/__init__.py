@@ -1,0 +1,1 @@
+"""Affect: the ESC strategy the agent chooses and the agent's own emotion."""

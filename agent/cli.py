@@ -1,0 +1,186 @@
+"""The ``attune`` command line. Every command takes --json for machine output; errors never show a traceback."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from .config import Settings
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, Any] = {}
+    if getattr(args, "avatar", None):
+        overrides["avatar"] = args.avatar
+    settings = Settings.load(args.config, **overrides)
+    if getattr(args, "mode", None):
+        settings.planner.mode = args.mode
+    return settings
+
+
+def _emit(args: argparse.Namespace, payload: Any, human: Callable[[], None]) -> None:
+    if args.json:
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        human()
+
+
+def _print_turn(turn) -> None:
+    from rich.console import Console
+
+    console = Console()
+    p, plan = turn.perception.fused, turn.plan
+    console.print(f"[bold]{turn.reply.text}[/bold]")
+    console.print(f"[dim]feels {p.fine_label or p.label} ({p.confidence:.2f}; V {p.vad.valence:+.2f} A {p.vad.arousal:+.2f} "
+                  f"D {p.vad.dominance:+.2f}) · {plan.stage} / {plan.strategy}: {plan.strategy_reason} · agent "
+                  f"{plan.agent_emotion.label} · reply {turn.reply.source} · {turn.timings_ms.get('total', 0):.0f} ms[/dim]")
+    for warning in turn.warnings:
+        console.print(f"[yellow]note: {warning}[/yellow]")
+
+
+def cmd_reply(args: argparse.Namespace) -> int:
+    from .pipeline import Agent
+
+    agent = Agent(_settings(args))
+    text = args.text if args.text is not None else sys.stdin.buffer.read()
+    turn = agent.respond(text)
+    _emit(args, turn.model_dump(mode="json"), lambda: _print_turn(turn))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .pipeline import Agent
+    from .text import InputError
+
+    console = Console()
+    agent = Agent(_settings(args))
+    console.print("[dim]Loading models…[/dim]")
+    agent.setup()
+    console.print(f"[bold]{agent.avatar.name}[/bold]: Hi, I'm {agent.avatar.name}. I'm here to listen. "
+                  "[dim](/new starts over, /quit or Ctrl-D leaves)[/dim]")
+    while True:
+        try:
+            line = console.input("[bold cyan]you[/bold cyan]: ")
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return 0
+        if line.strip() in {"/quit", "/exit"}:
+            return 0
+        if line.strip() == "/new":
+            agent.reset()
+            console.print("[dim]New conversation.[/dim]")
+            continue
+        try:
+            stream = agent.stream(line)
+            console.print(f"[bold]{agent.avatar.name}[/bold]: ", end="")
+            for sentence in stream:
+                console.print(sentence.text + " ", end="")
+            console.print()
+            turn = stream.turn
+            if args.json:
+                console.print_json(turn.model_dump_json())
+            else:
+                console.print(f"[dim]  ({turn.perception.fused.fine_label or turn.perception.fused.label} · "
+                              f"{turn.plan.strategy} · {turn.timings_ms['total']:.0f} ms)[/dim]")
+        except InputError as error:
+            console.print(f"[yellow]{error}[/yellow]")
+
+
+def cmd_bench_latency(args: argparse.Namespace) -> int:
+    from evals.latency import bench_text_latency
+
+    result = bench_text_latency(_settings(args), turns=args.turns)
+    _emit(args, result, lambda: print(json.dumps(result, indent=2)))
+    return 0
+
+
+def cmd_bench_emotion(args: argparse.Namespace) -> int:
+    from evals.emotion_bench import bench_emotion
+
+    plot = args.plot or str(Path(args.data).with_suffix("")) + "_confusion.png"
+    result = bench_emotion(args.data, _settings(args), plot_path=plot)
+    _emit(args, result, lambda: print(json.dumps(result, indent=2)))
+    return 0
+
+
+def cmd_data_exemplars(args: argparse.Namespace) -> int:
+    from .planner.exemplars import curate_esconv, write_corpus
+
+    settings = _settings(args)
+    exemplars = curate_esconv(Path(args.esconv), settings.data_dir)
+    out = Path(args.out or settings.data_dir / "exemplars.jsonl")
+    write_corpus(exemplars, out)
+    counts: dict[str, int] = {}
+    for e in exemplars:
+        counts[e.strategy] = counts.get(e.strategy, 0) + 1
+    result = {"out": str(out), "n": len(exemplars), "personal": sum(e.personal for e in exemplars), "per_strategy": counts}
+    _emit(args, result, lambda: print(json.dumps(result, indent=2)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", help="TOML settings file (environment variables ATTUNE_* override it)")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+    parser = argparse.ArgumentParser(prog="attune", description="Attune: an empathetic conversational agent.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("reply", parents=[common], help="answer one message and print the turn record")
+    p.add_argument("text", nargs="?", help="the message (read from stdin when omitted)")
+    p.add_argument("--avatar", help="avatar profile in avatars/")
+    p.add_argument("--mode", choices=["grounded", "llm"], help="planner mode (default: by backend)")
+    p.set_defaults(func=cmd_reply)
+
+    p = sub.add_parser("chat", parents=[common], help="a conversation in the terminal")
+    p.add_argument("--avatar")
+    p.add_argument("--mode", choices=["grounded", "llm"])
+    p.set_defaults(func=cmd_chat)
+
+    bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", required=True)
+    p = bench.add_parser("latency", parents=[common], help="text-turn latency over N turns")
+    p.add_argument("--turns", type=int, default=10)
+    p.add_argument("--mode", choices=["grounded", "llm"])
+    p.set_defaults(func=cmd_bench_latency)
+    p = bench.add_parser("emotion", parents=[common], help="text emotion on MELD-format CSV")
+    p.add_argument("--data", required=True)
+    p.add_argument("--plot", help="confusion-matrix PNG (default: next to the data)")
+    p.set_defaults(func=cmd_bench_emotion)
+
+    data = sub.add_parser("data", help="build shipped data assets").add_subparsers(dest="data", required=True)
+    p = data.add_parser("exemplars", parents=[common], help="curate ESConv supporter turns into data/exemplars.jsonl")
+    p.add_argument("--esconv", required=True, help="ESConv devWithStrategy_short.tsv-format file")
+    p.add_argument("--out")
+    p.set_defaults(func=cmd_data_exemplars)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 — the user sees a sentence, not a traceback
+        from .planner.llm import LLMError
+        from .text import InputError
+
+        kind = "input" if isinstance(error, InputError) else "llm" if isinstance(error, LLMError) else type(error).__name__
+        if getattr(args, "json", False):
+            print(json.dumps({"error": str(error), "kind": kind}))
+        else:
+            print(f"attune: {error}", file=sys.stderr)
+        if os.environ.get("ATTUNE_DEBUG"):
+            raise
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""The Agent: one turn = perceive → safety → plan → reply, streamed sentence by sentence.
+
+``Agent(settings).respond(text)`` returns a TurnResult; ``Agent.stream(text)`` yields Sentences as they are
+ready, with ``.plan`` set before the first and ``.turn`` after the last. Heavy models load once, in ``setup()``.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Iterator
+
+from .affect.agent_emotion import next_agent_emotion
+from .affect.strategy import RuleStrategyPlanner, StrategyContext, StrategyPlanner
+from .config import Settings
+from .embeddings import shared_embedder
+from .perception.text import TextEmotionModel
+from .persona import load_avatar
+from .planner.coe import CoEPlanner
+from .planner.compose import GroundedComposer, TurnContext
+from .planner.exemplars import ExemplarIndex
+from .planner.gate import QualityGate
+from .planner.llm import LLM, LLMError
+from .safety import CrisisDetector
+from .text import clean_user_text, split_sentences
+from .types import Plan, ReplyInfo, Sentence, TurnResult, UserState
+
+
+class TurnStream:
+    """Iterate for the reply's sentences; ``plan`` is known before the first, ``turn`` after the last."""
+
+    def __init__(self, agent: "Agent", text: str | bytes):
+        self.plan: Plan | None = None
+        self.turn: TurnResult | None = None
+        self._events = agent._run_turn(text, self)
+
+    def __iter__(self) -> Iterator[Sentence]:
+        return self._events
+
+    def result(self) -> TurnResult:
+        for _ in self:
+            pass
+        assert self.turn is not None
+        return self.turn
+
+
+class Agent:
+    def __init__(self, settings: Settings | None = None, *, strategy_planner: StrategyPlanner | None = None,
+                 llm: LLM | None = None):
+        self.settings = settings or Settings()
+        s = self.settings
+        self.avatar = load_avatar(s.avatars_dir, s.avatar)
+        self.embedder = shared_embedder(s.embedder(), s.torch_threads)
+        self.text_emotion = TextEmotionModel(self.embedder, s.data_dir)
+        self.safety = CrisisDetector(self.embedder, s.data_dir, s.prompts_dir, s.safety.locale, s.safety.semantic_threshold)
+        self.strategy_planner = strategy_planner or RuleStrategyPlanner()
+        self.llm = llm or LLM(s)
+        self.gate = QualityGate(self.embedder, s.planner.max_reply_words, s.planner.min_relevance)
+        index = ExemplarIndex(s.data_dir / "exemplars.jsonl", self.embedder, s.cache_dir)
+        self.composer = GroundedComposer(
+            self.embedder, index, self.gate, self.llm if s.planner.llm_rewrite else None, s.data_dir, s.prompts_dir,
+            s.planner.exemplars_per_turn, s.planner.max_reply_words)
+        self.coe = CoEPlanner(self.llm, self.gate, s.data_dir, s.prompts_dir, s.planner.max_reply_words)
+        self.history: list[TurnResult] = []
+        self._lock = threading.Lock()  # one turn at a time per conversation
+
+    def setup(self, *, llm: bool = True) -> "Agent":
+        """Load every model now (otherwise each loads on first use)."""
+        self.embedder.setup()
+        self.text_emotion.setup()
+        self.safety.setup()
+        self.strategy_planner.setup()
+        self.composer.setup()
+        if llm:
+            self.llm.setup()
+        return self
+
+    def reset(self) -> None:
+        self.history = []
+
+    def respond(self, text: str | bytes) -> TurnResult:
+        return self.stream(text).result()
+
+    def stream(self, text: str | bytes) -> TurnStream:
+        return TurnStream(self, text)
+
+    # -- one turn -----------------------------------------------------------------------------------------
+    def _run_turn(self, raw: str | bytes, stream: TurnStream) -> Iterator[Sentence]:
+        with self._lock:
+            start = time.perf_counter()
+            timings: dict[str, float] = {}
+
+            def lap(name: str, since: float) -> float:
+                now = time.perf_counter()
+                timings[name] = round((now - since) * 1000, 1)
+                return now
+
+            text, warnings = clean_user_text(raw, self.settings.max_input_chars)
+            t = time.perf_counter()
+            context_utterances = [turn.user_text for turn in self.history[-2:]]
+            text_estimate = self.text_emotion.predict(text, context_utterances)
+            user_state = UserState(text=text_estimate, fused=text_estimate.model_copy(update={"modality": "fused"}),
+                                   explanation=f"words: {text_estimate.label} {text_estimate.confidence:.2f}"
+                                               + (f" ('{text_estimate.cues[0]}')" if text_estimate.cues else ""))
+            t = lap("perception", t)
+            safety = self.safety.assess(text)
+            t = lap("safety", t)
+            previous_emotion = self.history[-1].plan.agent_emotion if self.history else None
+            agent_emotion = next_agent_emotion(previous_emotion, user_state.fused, self.settings.data_dir)
+            ctx = TurnContext(text, user_state, len(self.history), [(h.user_text, h.reply.text) for h in self.history],
+                              self.avatar.name, self.avatar.style)
+
+            sentences: list[Sentence] = []
+            reply: ReplyInfo | None = None
+
+            def emit(piece: str) -> Iterator[Sentence]:
+                for part in split_sentences(piece):
+                    sentence = Sentence(index=len(sentences), text=part)
+                    if not sentences:
+                        timings["first_sentence"] = round((time.perf_counter() - start) * 1000, 1)
+                    sentences.append(sentence)
+                    yield sentence
+
+            if safety.escalate:
+                stream.plan = self._crisis_plan(user_state, safety.category, agent_emotion)
+                t = lap("planning", t)
+                reply = ReplyInfo(text=self.safety.crisis_reply(), source="crisis")
+                yield from emit(reply.text)
+            else:
+                choice = self.strategy_planner.choose(StrategyContext(
+                    text, user_state, len(self.history), [h.plan.strategy for h in self.history],
+                    ctx.history))
+                if self.settings.planner_mode == "llm":
+                    try:
+                        for event in self.coe.stream(ctx, choice, agent_emotion):
+                            if isinstance(event, Plan):
+                                stream.plan = event
+                                t = lap("planning", t)
+                            elif isinstance(event, ReplyInfo):
+                                reply = event
+                            else:
+                                yield from emit(event)
+                    except (LLMError, ValueError) as error:
+                        if sentences:  # part of the reply was already said: close it rather than restart
+                            warnings.append(f"the LLM stopped mid-reply: {error}")
+                            reply = ReplyInfo(text=" ".join(s.text for s in sentences), source="llm")
+                        else:
+                            warnings.append(f"LLM planner failed, used the grounded planner: {error}")
+                if reply is None:
+                    stream.plan = self.composer.plan(ctx, choice, agent_emotion)
+                    t = lap("planning", t)
+                    for event in self.composer.write(ctx, stream.plan, warnings):
+                        if isinstance(event, ReplyInfo):
+                            reply = event
+                        else:
+                            yield from emit(event)
+            timings["reply"] = round((time.perf_counter() - t) * 1000, 1)
+            timings["total"] = round((time.perf_counter() - start) * 1000, 1)
+            stream.turn = TurnResult(index=len(self.history), user_text=text, perception=user_state, safety=safety,
+                                     plan=stream.plan, reply=reply, timings_ms=timings, warnings=warnings)
+            self.history.append(stream.turn)
+
+    def _crisis_plan(self, user_state: UserState, category: str, agent_emotion) -> Plan:
+        fused = user_state.fused
+        return Plan(mode="crisis", emotion=fused.fine_label or fused.label, event_scenario=f"possible crisis ({category})",
+                    emotion_cause=fused.cues[0] if fused.cues else "", goal="keep them safe: acknowledge, stay calm, point to human help now",
+                    stage="comforting", strategy="Information", strategy_reason="safety comes first: crisis resources",
+                    agent_emotion=agent_emotion)

@@ -1,0 +1,1 @@
+"""Plan: safety, chain-of-empathy, ESC stage and strategy, grounded or LLM-written reply."""

@@ -1,0 +1,179 @@
+"""Grounded planning (the default with a small LLM): small models decide, real supporter turns ground,
+the LLM only rewords — and only when its words pass the quality gate.
+
+Reply = an opener we write from the perceived emotion and its cause (emitted at once, so speech can start) +
+a strategy part: the LLM's adaptation of a retrieved ESConv turn if it passes the gate, else the best-fitting
+retrieved sentence, else a sentence of our own for the strategy.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, Field
+
+from ..affect.strategy import StrategyChoice
+from ..embeddings import Embedder
+from ..perception.text import clauses
+from ..prompts import render
+from ..text import reflect
+from ..types import AgentEmotion, GateVerdict, Plan, ReplyInfo, UserState
+from .exemplars import ExemplarIndex, details_fit, key_sentence
+from .gate import QualityGate
+from .llm import LLM, LLMError
+
+FEELING_ONLY = re.compile(r"^(i|i'm|im|i am|i feel|i've been|feeling|so|really|just|very|kind of|\s)+"
+                          r"(\w+ly )?(\w+)( and \w+)?( right now| today| lately)?$", re.I)
+FEELING_STATEMENT = re.compile(r"^\s*(i|i'm|im|i am|i've been|i have been|i was)\b.{0,30}\b(feel|feeling|felt)\b", re.I)
+CAUSE_MAX_WORDS = 14
+
+
+def is_feeling_statement(clause: str) -> bool:
+    """'I feel like a failure', 'I'm feeling calmer now', 'so sad': how it feels, not what happened."""
+    return bool(FEELING_ONLY.match(clause) or FEELING_STATEMENT.match(clause))
+
+
+class RewrittenReply(BaseModel):
+    """The schema the small LLM answers in; the length cap keeps it from looping forever."""
+
+    reply: str = Field(min_length=1, max_length=240)
+
+
+@dataclass
+class TurnContext:
+    user_text: str
+    user_state: UserState
+    turn_index: int
+    history: list[tuple[str, str]]
+    persona_name: str
+    persona_style: str
+
+
+def emotion_cause(text: str, cues: list[str]) -> str:
+    """The clause that says what happened (not just how it feels), in the person's words."""
+    after_because = re.search(r"\b(?:because|since|after|ever since)\b\s+(.+?)(?:[.!?]|$)", text, re.I)
+    if after_because:
+        return after_because.group(1).strip()
+    events = [c for c in clauses(text) if not is_feeling_statement(c)]
+    if events:
+        cued = [c for c in events if any(c in cue or cue in c for cue in cues)]
+        return (cued or events)[0]
+    return cues[0] if cues else text
+
+
+class GroundedComposer:
+    def __init__(self, embedder: Embedder, index: ExemplarIndex, gate: QualityGate, llm: LLM | None,
+                 data_dir: Path, prompts_dir: Path, exemplars_per_turn: int, max_words: int):
+        self.embedder, self.index, self.gate, self.llm = embedder, index, gate, llm
+        self.data_dir, self.prompts_dir = Path(data_dir), Path(prompts_dir)
+        self.k, self.max_words = exemplars_per_turn, max_words
+        self._ready = False
+
+    def setup(self) -> None:
+        if self._ready:
+            return
+        self.templates = json.loads((self.data_dir / "reply_templates.json").read_text())
+        strategies = json.loads((self.data_dir / "strategies.json").read_text())["strategies"]
+        self.strategy_specs = strategies
+        scenarios = {k: v for k, v in json.loads((self.data_dir / "scenarios.json").read_text()).items()
+                     if not k.startswith("_")}
+        self.scenario_names = list(scenarios)
+        self.scenario_vectors = self.embedder.encode(list(scenarios.values()))
+        self.index.setup()
+        self._ready = True
+
+    # -- the chain-of-empathy steps ------------------------------------------------------------------
+    def plan(self, ctx: TurnContext, choice: StrategyChoice, agent_emotion: AgentEmotion) -> Plan:
+        self.setup()
+        fused = ctx.user_state.fused
+        cause = emotion_cause(ctx.user_text, fused.cues)
+        query = self.embedder.encode_one(ctx.user_text)
+        scenario = self.scenario_names[int(np.argmax(self.scenario_vectors @ query))]
+        hits = self.index.search(query, choice.strategy, k=self.k * 3)
+        known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
+        fitting = [e.text for e, _ in hits if details_fit(e.text, known)][: self.k]
+        return Plan(
+            mode="grounded", emotion=fused.fine_label or fused.label,
+            event_scenario=f"{scenario}: {reflect(cause, 'third')}", emotion_cause=cause,
+            goal=self.strategy_specs[choice.strategy]["goal"], stage=choice.stage, strategy=choice.strategy,
+            strategy_reason=choice.reason, agent_emotion=agent_emotion, exemplars=fitting,
+        )
+
+    # -- the reply ---------------------------------------------------------------------------------------
+    def _pick(self, options: list[str], ctx: TurnContext) -> str:
+        return options[ctx.turn_index % len(options)]
+
+    def opener(self, ctx: TurnContext, plan: Plan) -> str:
+        fused = ctx.user_state.fused
+        label = fused.label if fused.label in self.templates["opener"] else "neutral"
+        cause = reflect(plan.emotion_cause)
+        if plan.strategy == "Others" and ctx.turn_index == 0:
+            return self._pick(self.templates["greeting"], ctx)
+        usable = 2 <= len(cause.split()) <= CAUSE_MAX_WORDS and not is_feeling_statement(plan.emotion_cause)
+        if usable and plan.strategy not in {"Restatement or Paraphrasing"}:
+            return self._pick(self.templates["opener_with_cause"][label], ctx).format(cause=cause)
+        return self._pick(self.templates["opener"][label], ctx)
+
+    def composed_body(self, ctx: TurnContext, plan: Plan) -> str:
+        """A strategy sentence from parts we control: a template or the best retrieved supporter sentence."""
+        feeling = plan.emotion if plan.emotion != "neutral" else "this way"
+        cause = reflect(plan.emotion_cause)
+        if plan.strategy == "Restatement or Paraphrasing" and len(cause.split()) <= CAUSE_MAX_WORDS:
+            return self._pick(self.templates["restatement"], ctx).format(cause=cause, feeling=feeling)
+        if plan.strategy == "Reflection of Feelings":
+            return self._pick(self.templates["reflection"], ctx).format(feeling=feeling)
+        if plan.strategy == "Others":
+            return "" if ctx.turn_index == 0 else self._pick(self.templates["fallback_body"]["Others"], ctx)
+        for text in plan.exemplars:
+            sentence = key_sentence(text, plan.strategy)
+            verdict = self.gate.check(sentence, ctx.user_text, strategy=plan.strategy,
+                                      user_valence=ctx.user_state.fused.vad.valence, known_text=text + ctx.user_text)
+            if verdict.passed:
+                return sentence
+        return self._pick(self.templates["fallback_body"][plan.strategy], ctx)
+
+    def rewrite(self, ctx: TurnContext, plan: Plan) -> str:
+        system = render(self.prompts_dir, "grounded_reply.system", persona_name=ctx.persona_name)
+        user = render(
+            self.prompts_dir, "grounded_reply.user", user_text=ctx.user_text, feeling=plan.emotion,
+            cause_third=reflect(plan.emotion_cause, "third"),
+            strategy_definition=self.strategy_specs[plan.strategy]["definition"],
+            exemplar=plan.exemplars[0], max_words=min(35, self.max_words),
+        )
+        return self.llm.structured([SystemMessage(system), HumanMessage(user)], RewrittenReply).reply.strip()
+
+    def write(self, ctx: TurnContext, plan: Plan, warnings: list[str]) -> Iterator[str | ReplyInfo]:
+        """Yield the reply sentence by sentence, then the ReplyInfo that records how it was made."""
+        self.setup()
+        opener = self.opener(ctx, plan)
+        yield opener
+        candidate, verdict = None, None
+        if self.llm is not None and plan.exemplars and plan.strategy != "Others":
+            try:
+                candidate = self.rewrite(ctx, plan)
+                known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
+                verdict = self.gate.check(candidate, ctx.user_text, strategy=plan.strategy,
+                                          user_valence=ctx.user_state.fused.vad.valence, known_text=known,
+                                          grounding=plan.exemplars)
+                if verdict.passed and self._too_close(candidate, opener):
+                    verdict = GateVerdict(passed=False, reasons=["repeats the opener"], relevance=verdict.relevance,
+                                          words=verdict.words)
+            except LLMError as error:
+                warnings.append(f"LLM rewrite skipped: {error}")
+        if verdict is not None and verdict.passed:
+            body, source = candidate, "llm"
+        else:
+            body, source = self.composed_body(ctx, plan), "composed"
+        if body:
+            yield body
+        yield ReplyInfo(text=" ".join(p for p in (opener, body) if p), source=source,
+                        candidate=candidate if source != "llm" else None, gate=verdict)
+
+    def _too_close(self, a: str, b: str) -> bool:
+        vectors = self.embedder.encode([a, b])
+        return float(vectors[0] @ vectors[1]) > 0.9

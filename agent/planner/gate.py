@@ -1,0 +1,89 @@
+"""The quality gate: a reply the LLM wrote is used only if it passes every check; otherwise the composed reply is.
+
+Checks: not empty or emoji-only, at most N words, no looping (repeated n-grams or sentences), relevant to the
+person's words (MiniLM cosine), no AI tells ("as an AI"), no lists or markup, no cheerfulness at someone in pain,
+no invented phone numbers or links, no personal details that don't fit, and a question when the strategy asks one.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import numpy as np
+
+from ..embeddings import Embedder
+from ..types import GateVerdict
+from .exemplars import details_fit
+
+AI_TELLS = re.compile(r"\b(as an? (ai|language model|assistant|chatbot)|i'?m (just )?an? (ai|bot|chatbot|language model)|"
+                      r"i am (just )?an? (ai|bot|chatbot|language model)|artificial intelligence|openai|smollm)\b", re.I)
+LIST_OR_MARKUP = re.compile(r"(^|\n)\s*([-*•]|\d+[.)])\s|[#*_`]{2,}|<[a-z/]", re.I)
+CHEERFUL = re.compile(r"\b(great to hear|glad to hear|happy to hear|awesome|fantastic|congrat\w*|exciting|yay|hooray)\b|"
+                      r"[\U0001F600-\U0001F64F\U0001F389]", re.I)
+CONTACTS = re.compile(r"https?://|www\.|\b\d{3,}\b|@\w+")
+# statements that invalidate or doom the person ("you are lost forever", "at least it's not worse")
+INVALIDATING = re.compile(r"\byou(?:'re| are| will be)? (?:\w+ )?(lost|doomed|hopeless|worthless|a failure|broken|alone) forever\b|"
+                          r"\b(not all bad|could be worse|at least|bright side|everything happens for a reason|get over it|"
+                          r"stop (being|feeling)|you should(n't| not) feel|calm down)\b", re.I)
+HARMFUL = re.compile(r"\b(kill yourself|you should die|hurt yourself|end your life|cut yourself|you deserve (it|to suffer))\b", re.I)
+
+
+def repetition(text: str) -> float:
+    """Share of word trigrams that repeat an earlier one (0 = no loop)."""
+    words = re.findall(r"[a-z']+", text.lower())
+    grams = list(zip(words, words[1:], words[2:]))
+    if len(grams) < 3:
+        return 0.0
+    counts = Counter(grams)
+    return sum(c - 1 for c in counts.values()) / len(grams)
+
+
+class QualityGate:
+    MAX_REPETITION = 0.15  # above this share of repeated trigrams the text is looping
+
+    def __init__(self, embedder: Embedder, max_words: int, min_relevance: float):
+        self.embedder = embedder
+        self.max_words = max_words
+        self.min_relevance = min_relevance
+
+    MIN_FIDELITY = 0.3  # cosine to the nearest grounding exemplar; below it the model wandered off its source
+
+    def check(self, reply: str, user_text: str, *, strategy: str, user_valence: float, known_text: str = "",
+              grounding: list[str] | None = None) -> GateVerdict:
+        reasons: list[str] = []
+        words = re.findall(r"[A-Za-z']+", reply)
+        if len(words) < 3:
+            reasons.append("too short or no words")
+        if len(words) > self.max_words:
+            reasons.append(f"too long ({len(words)} words > {self.max_words})")
+        loop = repetition(reply)
+        sentences = [s.strip().lower() for s in re.split(r"[.!?]+", reply) if s.strip()]
+        if loop > self.MAX_REPETITION or len(sentences) != len(set(sentences)):
+            reasons.append(f"repetitive ({loop:.0%} repeated trigrams)")
+        if AI_TELLS.search(reply):
+            reasons.append("sounds like a machine ('as an AI')")
+        if LIST_OR_MARKUP.search(reply):
+            reasons.append("list or markup")
+        if user_valence < -0.2 and CHEERFUL.search(reply):
+            reasons.append("cheerful tone toward someone in pain")
+        if CONTACTS.search(reply):
+            reasons.append("numbers or links the model may have invented")
+        if HARMFUL.search(reply):
+            reasons.append("harmful wording")
+        if INVALIDATING.search(reply):
+            reasons.append("invalidating or hopeless wording")
+        if not details_fit(reply, known_text or user_text):
+            reasons.append("mentions details the person never gave")
+        if strategy == "Question" and "?" not in reply:
+            reasons.append("the strategy is a question but the reply asks none")
+        relevance = None
+        if words:
+            vectors = self.embedder.encode([reply, user_text])
+            relevance = float(np.dot(vectors[0], vectors[1]))
+            if relevance < self.min_relevance:
+                reasons.append(f"off topic (relevance {relevance:.2f} < {self.min_relevance})")
+        if words and grounding:
+            fidelity = float((self.embedder.encode(grounding) @ self.embedder.encode_one(reply)).max())
+            if fidelity < self.MIN_FIDELITY:
+                reasons.append(f"strayed from its grounding exemplars (similarity {fidelity:.2f})")
+        return GateVerdict(passed=not reasons, reasons=reasons, relevance=relevance, words=len(words))

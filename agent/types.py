@@ -1,0 +1,124 @@
+"""The typed turn record that flows forward through perceive → plan → speak → render.
+
+Each stage fills its own part; no stage reaches back. Field names are a public contract (README, "Turn record").
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Stage = Literal["exploration", "comforting", "action"]
+# ESConv's eight strategies, named as in the dataset (Liu et al. 2021)
+Strategy = Literal[
+    "Question",
+    "Restatement or Paraphrasing",
+    "Reflection of Feelings",
+    "Self-disclosure",
+    "Affirmation and Reassurance",
+    "Providing Suggestions",
+    "Information",
+    "Others",
+]
+STRATEGIES: tuple[str, ...] = Strategy.__args__  # type: ignore[attr-defined]
+
+
+class VAD(BaseModel):
+    """Valence, arousal, dominance, each in [-1, 1]."""
+
+    valence: float = Field(0.0, ge=-1, le=1)
+    arousal: float = Field(0.0, ge=-1, le=1)
+    dominance: float = Field(0.0, ge=-1, le=1)
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.valence, self.arousal, self.dominance)
+
+    @classmethod
+    def clipped(cls, v: float, a: float, d: float) -> "VAD":
+        clip = lambda x: float(max(-1.0, min(1.0, x)))  # noqa: E731
+        return cls(valence=clip(v), arousal=clip(a), dominance=clip(d))
+
+
+class EmotionEstimate(BaseModel):
+    """What one modality (or the fusion of several) says about how the person feels."""
+
+    modality: Literal["text", "voice", "face", "fused"]
+    label: str
+    scores: dict[str, float] = Field(default_factory=dict)
+    fine_label: str | None = None
+    vad: VAD = Field(default_factory=VAD)
+    confidence: float = Field(0.0, ge=0, le=1)
+    cues: list[str] = Field(default_factory=list, description="words or signals that carry the emotion")
+
+
+class UserState(BaseModel):
+    text: EmotionEstimate | None = None
+    voice: EmotionEstimate | None = None
+    face: EmotionEstimate | None = None
+    fused: EmotionEstimate
+    explanation: str = ""
+
+
+class SafetyAssessment(BaseModel):
+    risk_level: Literal["none", "low", "high"] = "none"
+    escalate: bool = False
+    category: Literal["none", "suicide", "self_harm", "abuse", "harm_to_others"] = "none"
+    reason: str = ""
+
+
+class AgentEmotion(BaseModel):
+    label: str
+    vad: VAD
+    intensity: float = Field(0.5, ge=0, le=1)
+
+
+class Plan(BaseModel):
+    """Chain-of-empathy (AvaMERG): emotion → event scenario → emotion cause → goal, plus the ESC stage/strategy."""
+
+    mode: Literal["grounded", "llm", "crisis"]
+    emotion: str
+    event_scenario: str
+    emotion_cause: str
+    goal: str
+    stage: Stage
+    strategy: Strategy
+    strategy_reason: str
+    agent_emotion: AgentEmotion
+    exemplars: list[str] = Field(default_factory=list, description="retrieved supporter turns that grounded the reply")
+
+
+class GateVerdict(BaseModel):
+    passed: bool
+    reasons: list[str] = Field(default_factory=list)
+    relevance: float | None = None
+    words: int = 0
+
+
+class ReplyInfo(BaseModel):
+    text: str
+    source: Literal["llm", "composed", "crisis"]
+    candidate: str | None = Field(None, description="the LLM's text when the gate rejected it")
+    gate: GateVerdict | None = None
+
+
+class TurnResult(BaseModel):
+    turn_id: str = Field(default_factory=lambda: uuid.uuid4().hex[:12])
+    index: int = 0
+    created_at: str = Field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    user_text: str
+    transcript: str | None = None
+    perception: UserState
+    safety: SafetyAssessment
+    plan: Plan
+    reply: ReplyInfo
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Sentence(BaseModel):
+    """One streamed piece of the reply, ready for TTS and the avatar."""
+
+    index: int
+    text: str

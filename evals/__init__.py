@@ -1,0 +1,1 @@
+"""Benchmarks and evaluations: latency, emotion, strategy, ESC-Eval role-play."""

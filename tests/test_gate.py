@@ -1,0 +1,56 @@
+import pytest
+
+from agent.planner.gate import QualityGate, repetition
+
+
+@pytest.fixture(scope="module")
+def gate(agent):
+    return QualityGate(agent.embedder, max_words=60, min_relevance=0.15)
+
+USER = "I lost my job today and I feel like a failure."
+
+
+def check(gate, reply, strategy="Affirmation and Reassurance", valence=-0.6, **kw):
+    return gate.check(reply, USER, strategy=strategy, user_valence=valence, **kw)
+
+
+def test_a_good_reply_passes(gate):
+    verdict = check(gate, "Losing a job says nothing about your worth, and it is okay to feel shaken by it.")
+    assert verdict.passed, verdict.reasons
+    assert verdict.relevance > 0.3
+
+
+def test_a_looping_reply_is_caught(gate):
+    looping = "I'm sorry, I'm sorry, I'm sorry, I'm sorry about your job, I'm sorry, I'm sorry, I'm sorry."
+    verdict = check(gate, looping)
+    assert not verdict.passed and any("repetitive" in r for r in verdict.reasons)
+    assert repetition(looping) > 0.3 and repetition("You will find your way through this job loss.") == 0
+
+
+@pytest.mark.parametrize("reply,reason", [
+    ("As an AI, I understand that losing your job is hard.", "machine"),
+    ("Here is what to do about your job:\n- update your CV\n- call a friend", "list"),
+    ("Hi there! It's great to hear from you about your job!", "cheerful"),
+    ("Call 5551234 or visit www.jobs.com about your job.", "numbers or links"),
+    ("You are lost forever after this job.", "invalidating"),
+    ("How is your husband taking the news about the job?", "details"),
+    ("😊", "too short"),
+    ("The weather in Paris is lovely in the spring and the museums are open late.", "off topic"),
+    (" ".join(["Losing a job is hard and you are not a failure"] * 8), "too long"),
+])
+def test_bad_replies_are_caught(gate, reply, reason):
+    verdict = check(gate, reply)
+    assert not verdict.passed
+    assert any(reason in r for r in verdict.reasons), verdict.reasons
+
+
+def test_question_strategy_needs_a_question(gate):
+    assert not check(gate, "Losing a job is really hard.", strategy="Question").passed
+    assert check(gate, "What has been the hardest part of losing your job?", strategy="Question").passed
+
+
+def test_rewrite_must_stay_near_its_grounding(gate):
+    grounding = ["I'm so sorry you lost your job, that must be really hard."]
+    assert check(gate, "Losing your job is so hard, and I'm sorry it happened.", grounding=grounding).passed
+    verdict = check(gate, "Maybe you could take up oil painting on weekends, it is relaxing.", grounding=grounding)
+    assert any("strayed" in r for r in verdict.reasons)
