@@ -30,7 +30,9 @@ from .llm import LLM, LLMError
 FEELING_ONLY = re.compile(r"^(i|i'm|im|i am|i feel|i've been|feeling|so|really|just|very|kind of|\s)+"
                           r"(\w+ly )?(\w+)( and \w+)?( right now| today| lately)?$", re.I)
 FEELING_STATEMENT = re.compile(r"^\s*(i|i'm|im|i am|i've been|i have been|i was)\b.{0,30}\b(feel|feeling|felt)\b", re.I)
+QUESTION = re.compile(r"^\s*(what|how|why|when|where|who|which|should|can|could|would|do|does|is|are)\b", re.I)
 CAUSE_MAX_WORDS = 14
+MIN_BODY_WORDS = 5  # shorter retrieved sentences ("Breakup from a girlfriend?") lean on their own dialogue
 
 
 def is_feeling_statement(clause: str) -> bool:
@@ -59,11 +61,19 @@ def emotion_cause(text: str, cues: list[str]) -> str:
     after_because = re.search(r"\b(?:because|since|after|ever since)\b\s+(.+?)(?:[.!?]|$)", text, re.I)
     if after_because:
         return after_because.group(1).strip()
-    events = [c for c in clauses(text) if not is_feeling_statement(c)]
+    events = [c for c in clauses(text) if not is_feeling_statement(c) and not QUESTION.match(c) and not c.endswith("?")]
     if events:
         cued = [c for c in events if any(c in cue or cue in c for cue in cues)]
         return (cued or events)[0]
     return cues[0] if cues else text
+
+
+def _sentence_middle(clause: str) -> str:
+    """A clause placed mid-sentence: lower-case first letter (but keep 'I' and acronyms), no end punctuation."""
+    clause = clause.strip().rstrip(".!?")
+    if clause[:1].isupper() and not re.match(r"^(I\b|[A-Z]{2})", clause):
+        clause = clause[0].lower() + clause[1:]
+    return clause
 
 
 class GroundedComposer:
@@ -72,6 +82,7 @@ class GroundedComposer:
         self.embedder, self.index, self.gate, self.llm = embedder, index, gate, llm
         self.data_dir, self.prompts_dir = Path(data_dir), Path(prompts_dir)
         self.k, self.max_words = exemplars_per_turn, max_words
+        self.body_words = min(35, max_words)  # the opener takes the rest of the reply's word budget
         self._ready = False
 
     def setup(self) -> None:
@@ -111,10 +122,11 @@ class GroundedComposer:
     def opener(self, ctx: TurnContext, plan: Plan) -> str:
         fused = ctx.user_state.fused
         label = fused.label if fused.label in self.templates["opener"] else "neutral"
-        cause = reflect(plan.emotion_cause)
+        cause = _sentence_middle(reflect(plan.emotion_cause))
         if plan.strategy == "Others" and ctx.turn_index == 0:
             return self._pick(self.templates["greeting"], ctx)
-        usable = 2 <= len(cause.split()) <= CAUSE_MAX_WORDS and not is_feeling_statement(plan.emotion_cause)
+        usable = (2 <= len(cause.split()) <= CAUSE_MAX_WORDS and not is_feeling_statement(plan.emotion_cause)
+                  and not QUESTION.match(plan.emotion_cause) and "?" not in plan.emotion_cause)
         if usable and plan.strategy not in {"Restatement or Paraphrasing"}:
             return self._pick(self.templates["opener_with_cause"][label], ctx).format(cause=cause)
         return self._pick(self.templates["opener"][label], ctx)
@@ -122,19 +134,23 @@ class GroundedComposer:
     def composed_body(self, ctx: TurnContext, plan: Plan) -> str:
         """A strategy sentence from parts we control: a template or the best retrieved supporter sentence."""
         feeling = plan.emotion if plan.emotion != "neutral" else "this way"
-        cause = reflect(plan.emotion_cause)
+        cause = _sentence_middle(reflect(plan.emotion_cause))
         if plan.strategy == "Restatement or Paraphrasing" and len(cause.split()) <= CAUSE_MAX_WORDS:
             return self._pick(self.templates["restatement"], ctx).format(cause=cause, feeling=feeling)
         if plan.strategy == "Reflection of Feelings":
             return self._pick(self.templates["reflection"], ctx).format(feeling=feeling)
         if plan.strategy == "Others":
             return "" if ctx.turn_index == 0 else self._pick(self.templates["fallback_body"]["Others"], ctx)
+        known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
+        passing = []
         for text in plan.exemplars:
             sentence = key_sentence(text, plan.strategy)
-            verdict = self.gate.check(sentence, ctx.user_text, strategy=plan.strategy,
-                                      user_valence=ctx.user_state.fused.vad.valence, known_text=text + ctx.user_text)
-            if verdict.passed:
-                return sentence
+            verdict = self.gate.check(sentence, ctx.user_text, strategy=plan.strategy, max_words=self.body_words,
+                                      user_valence=ctx.user_state.fused.vad.valence, known_text=known)
+            if verdict.passed and len(sentence.split()) >= MIN_BODY_WORDS:
+                passing.append((verdict.relevance or 0.0, sentence))
+        if passing:
+            return max(passing)[1]
         return self._pick(self.templates["fallback_body"][plan.strategy], ctx)
 
     def rewrite(self, ctx: TurnContext, plan: Plan) -> str:
@@ -142,8 +158,8 @@ class GroundedComposer:
         user = render(
             self.prompts_dir, "grounded_reply.user", user_text=ctx.user_text, feeling=plan.emotion,
             cause_third=reflect(plan.emotion_cause, "third"),
-            strategy_definition=self.strategy_specs[plan.strategy]["definition"],
-            exemplar=plan.exemplars[0], max_words=min(35, self.max_words),
+            strategy_instruction=self.strategy_specs[plan.strategy]["instruction"],
+            exemplar=key_sentence(plan.exemplars[0], plan.strategy), max_words=self.body_words,
         )
         return self.llm.structured([SystemMessage(system), HumanMessage(user)], RewrittenReply).reply.strip()
 
@@ -157,7 +173,7 @@ class GroundedComposer:
             try:
                 candidate = self.rewrite(ctx, plan)
                 known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
-                verdict = self.gate.check(candidate, ctx.user_text, strategy=plan.strategy,
+                verdict = self.gate.check(candidate, ctx.user_text, strategy=plan.strategy, max_words=self.body_words,
                                           user_valence=ctx.user_state.fused.vad.valence, known_text=known,
                                           grounding=plan.exemplars)
                 if verdict.passed and self._too_close(candidate, opener):

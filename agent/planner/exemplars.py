@@ -45,10 +45,15 @@ _DETAIL = re.compile(r"\byour (wife|husband|son|daughter|kids?|children|mother|m
                      r"company|church|exams?|friends?|family|work|manager|coworkers?|wedding|pet)\b", re.I)
 
 
+_THIRD_PERSON = re.compile(r"\b(he|him|his|she|her|hers)\b", re.I)
+
+
 def details_fit(sentence: str, known_text: str) -> bool:
-    """True when every 'your <someone/something>' in the sentence was mentioned by the person."""
+    """True when every 'your <someone/something>' and every he/she in the sentence fits what the person said."""
     known = known_text.lower()
-    return all(re.search(rf"\b{re.escape(m.group(1).lower().rstrip('s'))}", known) for m in _DETAIL.finditer(sentence))
+    if not all(re.search(rf"\b{re.escape(m.group(1).lower().rstrip('s'))}", known) for m in _DETAIL.finditer(sentence)):
+        return False
+    return all(re.search(rf"\b{m.group(1).lower()}\b", known) for m in _THIRD_PERSON.finditer(sentence))
 MIN_WORDS, MAX_WORDS = 4, 45
 
 

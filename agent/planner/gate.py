@@ -49,13 +49,16 @@ class QualityGate:
     MIN_FIDELITY = 0.3  # cosine to the nearest grounding exemplar; below it the model wandered off its source
 
     def check(self, reply: str, user_text: str, *, strategy: str, user_valence: float, known_text: str = "",
-              grounding: list[str] | None = None) -> GateVerdict:
+              grounding: list[str] | None = None, max_words: int | None = None) -> GateVerdict:
         reasons: list[str] = []
+        max_words = max_words or self.max_words
         words = re.findall(r"[A-Za-z']+", reply)
         if len(words) < 3:
             reasons.append("too short or no words")
-        if len(words) > self.max_words:
-            reasons.append(f"too long ({len(words)} words > {self.max_words})")
+        if len(words) > max_words:
+            reasons.append(f"too long ({len(words)} words > {max_words})")
+        if words and not re.search(r"[.!?…][\"')]*\s*$", reply):
+            reasons.append("stops mid-sentence")
         loop = repetition(reply)
         sentences = [s.strip().lower() for s in re.split(r"[.!?]+", reply) if s.strip()]
         if loop > self.MAX_REPETITION or len(sentences) != len(set(sentences)):
