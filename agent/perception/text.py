@@ -22,7 +22,7 @@ PROTOTYPE_TEMPERATURE = 0.05
 HEAD_FILE = "text_emotion_head.npz"
 # features: MiniLM(utterance) ‖ MiniLM(previous utterance + " " + utterance) ‖ 10 lexical numbers (see lexical())
 HEAD_RECIPE = "minilm-utt+joint-prev1+lex10-v1"
-_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|,\s+|\s+(?:and|but|because|so|since|after|when)\s+", re.I)
+_CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|,\s+|\s+(?:and|but|because|since|after|when)\s+", re.I)
 _TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - ",
                              "\u2013": "-", "\u2026": "...", "\xa0": " "})
 
