@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -11,7 +12,11 @@ from typing import Any, Callable
 from .config import Settings
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+# Each pipeline area adds its own subcommands: a module with register(sub, bench, common) (see below).
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
     overrides: dict[str, Any] = {}
     if getattr(args, "avatar", None):
         overrides["avatar"] = args.avatar
@@ -21,8 +26,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def _emit(args: argparse.Namespace, payload: Any, human: Callable[[], None]) -> None:
-    if args.json:
+def emit(args: argparse.Namespace, payload: Any, human: Callable[[], None] | None = None) -> None:
+    """Print JSON with --json, else the human view (pretty JSON when there is none)."""
+    if args.json or human is None:
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         human()
@@ -44,10 +50,10 @@ def _print_turn(turn) -> None:
 def cmd_reply(args: argparse.Namespace) -> int:
     from .pipeline import Agent
 
-    agent = Agent(_settings(args))
+    agent = Agent(settings_from(args))
     text = args.text if args.text is not None else sys.stdin.buffer.read()
     turn = agent.respond(text)
-    _emit(args, turn.model_dump(mode="json"), lambda: _print_turn(turn))
+    emit(args, turn.model_dump(mode="json"), lambda: _print_turn(turn))
     return 0
 
 
@@ -58,7 +64,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from .text import InputError
 
     console = Console()
-    agent = Agent(_settings(args))
+    agent = Agent(settings_from(args))
     console.print("[dim]Loading models…[/dim]")
     agent.setup()
     console.print(f"[bold]{agent.avatar.name}[/bold]: Hi, I'm {agent.avatar.name}. I'm here to listen. "
@@ -94,8 +100,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_bench_latency(args: argparse.Namespace) -> int:
     from evals.latency import bench_text_latency
 
-    result = bench_text_latency(_settings(args), turns=args.turns)
-    _emit(args, result, lambda: print(json.dumps(result, indent=2)))
+    result = bench_text_latency(settings_from(args), turns=args.turns)
+    emit(args, result)
     return 0
 
 
@@ -103,15 +109,15 @@ def cmd_bench_emotion(args: argparse.Namespace) -> int:
     from evals.emotion_bench import bench_emotion
 
     plot = args.plot or str(Path(args.data).with_suffix("")) + "_confusion.png"
-    result = bench_emotion(args.data, _settings(args), plot_path=plot)
-    _emit(args, result, lambda: print(json.dumps(result, indent=2)))
+    result = bench_emotion(args.data, settings_from(args), plot_path=plot)
+    emit(args, result)
     return 0
 
 
 def cmd_data_exemplars(args: argparse.Namespace) -> int:
     from .planner.exemplars import curate_esconv, write_corpus
 
-    settings = _settings(args)
+    settings = settings_from(args)
     exemplars = curate_esconv(Path(args.esconv), settings.data_dir)
     out = Path(args.out or settings.data_dir / "exemplars.jsonl")
     write_corpus(exemplars, out)
@@ -119,7 +125,7 @@ def cmd_data_exemplars(args: argparse.Namespace) -> int:
     for e in exemplars:
         counts[e.strategy] = counts.get(e.strategy, 0) + 1
     result = {"out": str(out), "n": len(exemplars), "personal": sum(e.personal for e in exemplars), "per_strategy": counts}
-    _emit(args, result, lambda: print(json.dumps(result, indent=2)))
+    emit(args, result)
     return 0
 
 
@@ -156,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--esconv", required=True, help="ESConv devWithStrategy_short.tsv-format file")
     p.add_argument("--out")
     p.set_defaults(func=cmd_data_exemplars)
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub, bench, common)
     return parser
 
 
