@@ -1,0 +1,1 @@
+"""Speak: speech recognition in, emotional speech out, streamed sentence by sentence."""
