@@ -63,12 +63,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
     from .pipeline import Agent
     from .text import InputError
 
+    from .store import ConversationStore
+
     console = Console()
-    agent = Agent(settings_from(args))
+    settings = settings_from(args)
+    agent = Agent(settings, store=ConversationStore(settings.store_path), session_id=args.session)
     console.print("[dim]Loading models…[/dim]")
     agent.setup()
+    if agent.history:
+        console.print(f"[dim]Resuming session {agent.session_id} ({len(agent.history)} turns).[/dim]")
     console.print(f"[bold]{agent.avatar.name}[/bold]: Hi, I'm {agent.avatar.name}. I'm here to listen. "
-                  "[dim](/new starts over, /quit or Ctrl-D leaves)[/dim]")
+                  f"[dim](session {agent.session_id}; /new starts over, /quit or Ctrl-D leaves)[/dim]")
     while True:
         try:
             line = console.input("[bold cyan]you[/bold cyan]: ")
@@ -95,6 +100,54 @@ def cmd_chat(args: argparse.Namespace) -> int:
                               f"{turn.plan.strategy} · {turn.timings_ms['total']:.0f} ms)[/dim]")
         except InputError as error:
             console.print(f"[yellow]{error}[/yellow]")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .api import serve
+
+    settings = settings_from(args)
+    if args.host:
+        settings.serve.host = args.host
+    if args.port:
+        settings.serve.port = args.port
+    if settings.serve.host not in {"127.0.0.1", "localhost", "::1"} and settings.serve.api_key is None:
+        print(f"attune: warning: serving on {settings.serve.host} without an API key "
+              "(set ATTUNE_SERVE__API_KEY)", file=sys.stderr)
+    serve(settings)
+    return 0
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from .store import ConversationStore
+
+    store = ConversationStore(settings_from(args).store_path)
+    if args.action == "list":
+        emit(args, store.sessions())
+    elif not args.id:
+        raise ValueError(f"'sessions {args.action}' needs a session id")
+    elif not store.exists(args.id):
+        raise ValueError(f"no session {args.id}")
+    elif args.action == "export":
+        print(store.export(args.id, args.format))
+    else:
+        store.delete(args.id)
+        emit(args, {"deleted": args.id})
+    return 0
+
+
+def cmd_safety(args: argparse.Namespace) -> int:
+    from .embeddings import shared_embedder
+    from .safety import CrisisDetector
+
+    settings = settings_from(args)
+    detector = CrisisDetector(shared_embedder(settings.embedder(), settings.torch_threads), settings.data_dir,
+                              settings.prompts_dir, settings.safety.locale, settings.safety.semantic_threshold)
+    lines = Path(args.file).read_text(encoding="utf-8", errors="replace").splitlines() if args.file != "-" \
+        else sys.stdin.read().splitlines()
+    results = [{"text": line, **detector.assess(line).model_dump()} for line in lines if line.strip()]
+    emit(args, results, lambda: [print(f"{'ESCALATE' if r['escalate'] else r['risk_level']:>8}  {r['text']}"
+                                       + (f"  ({r['reason']})" if r["reason"] else "")) for r in results])
+    return 0
 
 
 def cmd_bench_latency(args: argparse.Namespace) -> int:
@@ -144,8 +197,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("chat", parents=[common], help="a conversation in the terminal")
     p.add_argument("--avatar")
+    p.add_argument("--session", help="resume this session id (see `attune sessions list`)")
     p.add_argument("--mode", choices=["grounded", "llm"])
     p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("serve", parents=[common], help="HTTP API (OpenAI-compatible chat + turn records)")
+    p.add_argument("--host", help="default 127.0.0.1")
+    p.add_argument("--port", type=int, help="default 8765")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("sessions", parents=[common], help="stored conversations: list, export, delete")
+    p.add_argument("action", choices=["list", "export", "delete"])
+    p.add_argument("id", nargs="?")
+    p.add_argument("--format", choices=["json", "markdown"], default="json")
+    p.set_defaults(func=cmd_sessions)
+
+    p = sub.add_parser("safety", parents=[common], help="crisis check, one message per line")
+    p.add_argument("--file", required=True, help="a text file, or - for stdin")
+    p.set_defaults(func=cmd_safety)
 
     bench = sub.add_parser("bench", help="benchmarks").add_subparsers(dest="bench", required=True)
     p = bench.add_parser("latency", parents=[common], help="text-turn latency over N turns")

@@ -19,6 +19,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from .speech.settings import SpeechSettings
+from .perception.settings import PerceptionSettings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 _config_file: ContextVar[str | None] = ContextVar("attune_config_file", default=None)
 
@@ -79,12 +82,23 @@ class SafetySettings(BaseModel):
     semantic_threshold: float = 0.62
 
 
+class ServeSettings(BaseModel):
+    host: str = "127.0.0.1"  # loopback only unless you choose otherwise (then set api_key)
+    port: int = 8765
+    api_key: SecretStr | None = None
+    max_request_mb: float = 25.0
+    max_sessions: int = 1000  # conversations kept in memory; older ones reload from the store
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ATTUNE_", env_nested_delimiter="__", extra="forbid")
 
     llm: LLMSettings = LLMSettings()
     planner: PlannerSettings = PlannerSettings()
     safety: SafetySettings = SafetySettings()
+    serve: ServeSettings = ServeSettings()
+    speech: SpeechSettings = SpeechSettings()
+    perception: PerceptionSettings = PerceptionSettings()
     embedder_path: Path | None = None  # None means the packaged all-MiniLM-L6-v2
     torch_threads: int = Field(1, ge=1)
     avatar: str = "sage"
@@ -93,6 +107,8 @@ class Settings(BaseSettings):
     avatars_dir: Path = REPO_ROOT / "avatars"
     cache_dir: Path = Field(default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "attune")
     max_input_chars: int = 4000
+    # conversations (chat, serve, app) persist here; delete with `attune sessions delete ID`
+    store_path: Path = Field(default_factory=lambda: Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "attune" / "conversations.db")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):

@@ -5,6 +5,7 @@ ready, with ``.plan`` set before the first and ``.turn`` after the last. Heavy m
 """
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from typing import Iterator
@@ -21,6 +22,7 @@ from .planner.exemplars import ExemplarIndex
 from .planner.gate import QualityGate
 from .planner.llm import LLM, LLMError
 from .safety import CrisisDetector
+from .store import ConversationStore
 from .text import clean_user_text, split_sentences
 from .types import Plan, ReplyInfo, Sentence, TurnResult, UserState
 
@@ -45,7 +47,7 @@ class TurnStream:
 
 class Agent:
     def __init__(self, settings: Settings | None = None, *, strategy_planner: StrategyPlanner | None = None,
-                 llm: LLM | None = None):
+                 llm: LLM | None = None, store: ConversationStore | None = None, session_id: str | None = None):
         self.settings = settings or Settings()
         s = self.settings
         self.avatar = load_avatar(s.avatars_dir, s.avatar)
@@ -62,6 +64,22 @@ class Agent:
         self.coe = CoEPlanner(self.llm, self.gate, s.data_dir, s.prompts_dir, s.planner.max_reply_words)
         self.history: list[TurnResult] = []
         self._lock = threading.Lock()  # one turn at a time per conversation
+        self.store = store
+        self.session_id = session_id
+        if store is not None:
+            self.session_id = session_id or store.new_session_id()
+            self.history = store.turns(self.session_id)  # resume
+
+    def fork(self, *, session_id: str | None = None) -> "Agent":
+        """A new conversation that shares this agent's loaded models (cheap: one per user or browser tab)."""
+        other = copy.copy(self)
+        other._lock = threading.Lock()
+        other.history = []
+        other.session_id = None
+        if self.store is not None:
+            other.session_id = session_id or self.store.new_session_id()
+            other.history = self.store.turns(other.session_id)
+        return other
 
     def setup(self, *, llm: bool = True) -> "Agent":
         """Load every model now (otherwise each loads on first use)."""
@@ -75,7 +93,10 @@ class Agent:
         return self
 
     def reset(self) -> None:
+        """Start a new conversation (a new session in the store; the old one stays until deleted)."""
         self.history = []
+        if self.store is not None:
+            self.session_id = self.store.new_session_id()
 
     def respond(self, text: str | bytes) -> TurnResult:
         return self.stream(text).result()
@@ -157,6 +178,8 @@ class Agent:
             timings["total"] = round((time.perf_counter() - start) * 1000, 1)
             stream.turn = TurnResult(index=len(self.history), user_text=text, perception=user_state, safety=safety,
                                      plan=stream.plan, reply=reply, timings_ms=timings, warnings=warnings)
+            if self.store is not None:
+                self.store.append(self.session_id, stream.turn, self.settings.avatar)  # committed before the turn counts as answered
             self.history.append(stream.turn)
 
     def _crisis_plan(self, user_state: UserState, category: str, agent_emotion) -> Plan:

@@ -59,6 +59,11 @@ class UserState(BaseModel):
     face: EmotionEstimate | None = None
     fused: EmotionEstimate
     explanation: str = ""
+    disagreement: list[str] = Field(default_factory=list, description="conflicts between modalities, e.g. masking")
+    warnings: list[str] = Field(default_factory=list, description="unusable or doubtful input (no face, silent audio)")
+    signals: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="raw measurements per modality: voice prosody and its z-scores")
+    timings_ms: dict[str, float] = Field(default_factory=dict)
 
 
 class SafetyAssessment(BaseModel):

@@ -35,6 +35,17 @@ CAUSE_MAX_WORDS = 14
 MIN_BODY_WORDS = 5  # shorter retrieved sentences ("Breakup from a girlfriend?") lean on their own dialogue
 
 
+_DETERMINER = re.compile(r"^(your|the|a|an|this|that|all|these|those|some|my)\b", re.I)
+_VERBISH = re.compile(r"\b(is|are|was|were|be|been|has|have|had|do|does|did|can|could|will|would|should|got|get|"
+                      r"left|went|came|made|told|said|broke|lost|died|fell|quit|took|gave|hit|won|keeps?|\w+ed|"
+                      r"you|he|she|they|it|me|him|her|them)\b", re.I)
+
+
+def is_noun_phrase(clause: str) -> bool:
+    """'your divorce', 'the exams next week': a thing, not an event ('your dog died')."""
+    return bool(_DETERMINER.match(clause)) and len(clause.split()) <= 6 and not _VERBISH.search(clause)
+
+
 def is_feeling_statement(clause: str) -> bool:
     """'I feel like a failure', 'I'm feeling calmer now', 'so sad': how it feels, not what happened."""
     return bool(FEELING_ONLY.match(clause) or FEELING_STATEMENT.match(clause))
@@ -128,7 +139,8 @@ class GroundedComposer:
         usable = (2 <= len(cause.split()) <= CAUSE_MAX_WORDS and not is_feeling_statement(plan.emotion_cause)
                   and not QUESTION.match(plan.emotion_cause) and "?" not in plan.emotion_cause)
         if usable and plan.strategy not in {"Restatement or Paraphrasing"}:
-            return self._pick(self.templates["opener_with_cause"][label], ctx).format(cause=cause)
+            kind = "opener_about" if is_noun_phrase(cause) else "opener_with_cause"
+            return self._pick(self.templates[kind][label], ctx).format(cause=cause)
         return self._pick(self.templates["opener"][label], ctx)
 
     def composed_body(self, ctx: TurnContext, plan: Plan) -> str:
