@@ -123,7 +123,7 @@ class Agent:
                                    explanation=f"words: {text_estimate.label} {text_estimate.confidence:.2f}"
                                                + (f" ('{text_estimate.cues[0]}')" if text_estimate.cues else ""))
             t = lap("perception", t)
-            safety = self.safety.assess(text)
+            safety = self.safety.assess(text, user_state.fused)
             t = lap("safety", t)
             previous_emotion = self.history[-1].plan.agent_emotion if self.history else None
             agent_emotion = next_agent_emotion(previous_emotion, user_state.fused, self.settings.data_dir)

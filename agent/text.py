@@ -39,6 +39,16 @@ def clean_user_text(raw: str | bytes, max_chars: int) -> tuple[str, list[str]]:
     return text, warnings
 
 
+# chat-template and role markers that user text must never smuggle into a prompt
+_ROLE_MARKERS = re.compile(r"<\|[^|>]{1,30}\|>|</?(system|user|assistant|instructions?)>|^\s*(system|assistant)\s*:",
+                           re.I | re.M)
+
+
+def quote_user_text(text: str) -> str:
+    """User text made safe to embed in a prompt: role markers removed, quotes neutralised."""
+    return _ROLE_MARKERS.sub(" ", text).replace('"', "'").strip()
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 
 

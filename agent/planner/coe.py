@@ -13,10 +13,10 @@ from pydantic import BaseModel, Field
 
 from ..affect.strategy import StrategyChoice
 from ..prompts import render
-from ..text import SentenceBuffer
+from ..text import SentenceBuffer, quote_user_text
 from ..types import AgentEmotion, Plan, ReplyInfo, Strategy
 from .compose import TurnContext, emotion_cause
-from .gate import AI_TELLS, HARMFUL, LIST_OR_MARKUP, QualityGate
+from .gate import AI_TELLS, LIST_OR_MARKUP, QualityGate, safety_problems
 from .llm import LLM
 
 
@@ -37,16 +37,18 @@ class CoEPlanner:
         self.prompts_dir, self.max_words = Path(prompts_dir), max_words
         self.strategies = json.loads((Path(data_dir) / "strategies.json").read_text())["strategies"]
 
+    def system_prompt(self, persona_name: str, persona_style: str) -> str:
+        strategy_list = "\n".join(f"- {name}: {spec['definition']}" for name, spec in self.strategies.items())
+        return render(self.prompts_dir, "coe_plan.system", persona_name=persona_name, persona_style=persona_style,
+                      strategy_list=strategy_list, max_words=self.max_words)
+
     def messages(self, ctx: TurnContext, hint: StrategyChoice) -> list:
         fused = ctx.user_state.fused
-        strategy_list = "\n".join(f"- {name}: {spec['definition']}" for name, spec in self.strategies.items())
-        history = "\n".join(f"Person: {u}\nYou: {a}" for u, a in ctx.history[-6:]) or "(this is the first message)"
-        system = render(self.prompts_dir, "coe_plan.system", persona_name=ctx.persona_name,
-                        persona_style=ctx.persona_style, strategy_list=strategy_list, max_words=self.max_words)
+        history = "\n".join(f"Person: {quote_user_text(u)}\nYou: {a}" for u, a in ctx.history[-6:]) or "(this is the first message)"
         user = render(self.prompts_dir, "coe_plan.user", history=history, emotion_hint=fused.fine_label or fused.label,
                       confidence=f"{fused.confidence:.2f}", cause_hint=emotion_cause(ctx.user_text, fused.cues),
-                      strategy_hint=hint.strategy, user_text=ctx.user_text.replace("</user>", ""))
-        return [SystemMessage(system), HumanMessage(user)]
+                      strategy_hint=hint.strategy, user_text=quote_user_text(ctx.user_text))
+        return [SystemMessage(self.system_prompt(ctx.persona_name, ctx.persona_style)), HumanMessage(user)]
 
     def stream(self, ctx: TurnContext, hint: StrategyChoice, agent_emotion: AgentEmotion) -> Iterator[Plan | str | ReplyInfo]:
         """Yield the Plan as soon as its fields are complete, then reply sentences, then the ReplyInfo."""
@@ -57,14 +59,16 @@ class CoEPlanner:
         def admit(sentence: str) -> bool:
             nonlocal words
             n = len(sentence.split())
-            bad = AI_TELLS.search(sentence) or HARMFUL.search(sentence) or LIST_OR_MARKUP.search(sentence)
+            bad = AI_TELLS.search(sentence) or LIST_OR_MARKUP.search(sentence) or safety_problems(sentence, hidden)
             if bad or sentence.lower() in (k.lower() for k in kept) or words + n > self.max_words:
                 return False
             words += n
             kept.append(sentence)
             return True
 
-        for partial in self.llm.stream_json(self.messages(ctx, hint), CoEPlan):
+        messages = self.messages(ctx, hint)
+        hidden = messages[0].content
+        for partial in self.llm.stream_json(messages, CoEPlan):
             if plan is None and "reply" in partial and partial.get("strategy") in self.strategies:
                 plan = self._plan(partial, hint, agent_emotion)
                 yield plan

@@ -21,7 +21,7 @@ from ..affect.strategy import StrategyChoice
 from ..embeddings import Embedder
 from ..perception.text import clauses
 from ..prompts import render
-from ..text import reflect
+from ..text import quote_user_text, reflect
 from ..types import AgentEmotion, GateVerdict, Plan, ReplyInfo, UserState
 from .exemplars import ExemplarIndex, details_fit, key_sentence
 from .gate import QualityGate
@@ -165,10 +165,13 @@ class GroundedComposer:
             return max(passing)[1]
         return self._pick(self.templates["fallback_body"][plan.strategy], ctx)
 
+    def system_prompt(self, persona_name: str) -> str:
+        return render(self.prompts_dir, "grounded_reply.system", persona_name=persona_name)
+
     def rewrite(self, ctx: TurnContext, plan: Plan) -> str:
-        system = render(self.prompts_dir, "grounded_reply.system", persona_name=ctx.persona_name)
+        system = self.system_prompt(ctx.persona_name)
         user = render(
-            self.prompts_dir, "grounded_reply.user", user_text=ctx.user_text, feeling=plan.emotion,
+            self.prompts_dir, "grounded_reply.user", user_text=quote_user_text(ctx.user_text), feeling=plan.emotion,
             cause_third=reflect(plan.emotion_cause, "third"),
             strategy_instruction=self.strategy_specs[plan.strategy]["instruction"],
             exemplar=key_sentence(plan.exemplars[0], plan.strategy), max_words=self.body_words,
@@ -187,7 +190,7 @@ class GroundedComposer:
                 known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
                 verdict = self.gate.check(candidate, ctx.user_text, strategy=plan.strategy, max_words=self.body_words,
                                           user_valence=ctx.user_state.fused.vad.valence, known_text=known,
-                                          grounding=plan.exemplars)
+                                          grounding=plan.exemplars, hidden_prompt=self.system_prompt(ctx.persona_name))
                 if verdict.passed and self._too_close(candidate, opener):
                     verdict = GateVerdict(passed=False, reasons=["repeats the opener"], relevance=verdict.relevance,
                                           words=verdict.words)

@@ -25,6 +25,12 @@ CONTACTS = re.compile(r"https?://|www\.|\b\d{3,}\b|@\w+")
 INVALIDATING = re.compile(r"\byou(?:'re| are| will be)? (?:\w+ )?(lost|doomed|hopeless|worthless|a failure|broken|alone) forever\b|"
                           r"\b(not all bad|could be worse|at least|bright side|everything happens for a reason|get over it|"
                           r"stop (being|feeling)|you should(n't| not) feel|calm down)\b", re.I)
+INSULTING = re.compile(r"\b(you(?:'re| are) (?:so |such an? |an? )?(stupid|idiot|pathetic|worthless|loser|useless|dumb|ugly)|"
+                       r"shut up|idiot|moron|loser|pathetic)\b", re.I)
+# persona drift: the reply takes another identity than the avatar's
+OTHER_IDENTITY = re.compile(r"\b(my name is|i am now|i'm now|call me|i am|i'm) (?P<name>dan|chatgpt|gpt-?\d*|claude|llama|"
+                            r"gemini|evilbot|\w*bot|a pirate|an? (?:evil|rude|unfiltered|jailbroken) \w+)\b", re.I)
+LEAK_NGRAM = 6  # a run of this many words copied from the hidden prompt counts as leaking it
 HARMFUL = re.compile(r"\b(kill yourself|you should die|hurt yourself|end your life|cut yourself|you deserve (it|to suffer))\b", re.I)
 
 
@@ -38,6 +44,28 @@ def repetition(text: str) -> float:
     return sum(c - 1 for c in counts.values()) / len(grams)
 
 
+def leaks_prompt(reply: str, hidden_prompt: str) -> bool:
+    """True when the reply copies a run of LEAK_NGRAM words from the hidden (system) prompt."""
+    def grams(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"[a-z']+", text.lower())
+        return set(zip(*(words[i:] for i in range(LEAK_NGRAM))))
+    return bool(hidden_prompt) and bool(grams(reply) & grams(hidden_prompt))
+
+
+def safety_problems(reply: str, hidden_prompt: str = "") -> list[str]:
+    """The checks no reply may fail, whatever the mode: harm, insults, another persona, prompt leakage."""
+    problems = []
+    if HARMFUL.search(reply):
+        problems.append("harmful wording")
+    if INSULTING.search(reply):
+        problems.append("insulting wording")
+    if OTHER_IDENTITY.search(reply):
+        problems.append("speaks as another persona")
+    if leaks_prompt(reply, hidden_prompt):
+        problems.append("repeats its hidden instructions")
+    return problems
+
+
 class QualityGate:
     MAX_REPETITION = 0.15  # above this share of repeated trigrams the text is looping
 
@@ -49,7 +77,8 @@ class QualityGate:
     MIN_FIDELITY = 0.3  # cosine to the nearest grounding exemplar; below it the model wandered off its source
 
     def check(self, reply: str, user_text: str, *, strategy: str, user_valence: float, known_text: str = "",
-              grounding: list[str] | None = None, max_words: int | None = None) -> GateVerdict:
+              grounding: list[str] | None = None, max_words: int | None = None,
+              hidden_prompt: str = "") -> GateVerdict:
         reasons: list[str] = []
         max_words = max_words or self.max_words
         words = re.findall(r"[A-Za-z']+", reply)
@@ -71,10 +100,9 @@ class QualityGate:
             reasons.append("cheerful tone toward someone in pain")
         if CONTACTS.search(reply):
             reasons.append("numbers or links the model may have invented")
-        if HARMFUL.search(reply):
-            reasons.append("harmful wording")
         if INVALIDATING.search(reply):
             reasons.append("invalidating or hopeless wording")
+        reasons += safety_problems(reply, hidden_prompt)
         if not details_fit(reply, known_text or user_text):
             reasons.append("mentions details the person never gave")
         if strategy == "Question" and "?" not in reply:
