@@ -158,6 +158,13 @@ def cmd_bench_latency(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_load(args: argparse.Namespace) -> int:
+    from evals.load_test import run_load_test
+
+    emit(args, run_load_test(args.sessions, args.turns, args.time_limit))
+    return 0
+
+
 def cmd_bench_emotion(args: argparse.Namespace) -> int:
     from evals.emotion_bench import bench_emotion
 
@@ -221,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--turns", type=int, default=10)
     p.add_argument("--mode", choices=["grounded", "llm"])
     p.set_defaults(func=cmd_bench_latency)
+    p = bench.add_parser("load", parents=[common], help="concurrent sessions against `attune serve` on loopback")
+    p.add_argument("--sessions", type=int, default=20)
+    p.add_argument("--turns", type=int, default=10)
+    p.add_argument("--time-limit", type=float, default=1800, help="seconds")
+    p.set_defaults(func=cmd_bench_load)
     p = bench.add_parser("emotion", parents=[common], help="text emotion on MELD-format CSV")
     p.add_argument("--data", required=True)
     p.add_argument("--plot", help="confusion-matrix PNG (default: next to the data)")
