@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One command to set up and run Attune on a fresh machine (idempotent; installs into ./.venv).
-#   ./bootstrap.sh demo    install what the demo needs, then start it on the embedded defaults
+#   ./bootstrap.sh demo    install what the demo needs, then start the Gradio demo on http://127.0.0.1:7860
+#   ./bootstrap.sh chat    the same conversation in the terminal
 #   ./bootstrap.sh test    install test dependencies too, then run the whole test suite
 #   ./bootstrap.sh setup   install only
 set -euo pipefail
@@ -28,7 +29,8 @@ cmd=${1:-demo}
 shift || true
 case "$cmd" in
   setup) install ;;
-  demo)  install; exec "$VENV/bin/attune" chat "$@" ;;
+  demo)  install; exec "$VENV/bin/python" app.py "$@" ;;
+  chat)  install; exec "$VENV/bin/attune" chat "$@" ;;
   test)  install; exec "$VENV/bin/python" -m pytest "$@" ;;
-  *) echo "usage: $0 {demo|test|setup} [args…]" >&2; exit 2 ;;
+  *) echo "usage: $0 {demo|chat|test|setup} [args…]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,240 @@
+"""Attune's Gradio demo: chat, voice, webcam and the talking avatar, with the agent's reasoning visible.
+
+Run ``python app.py`` (or ``./bootstrap.sh demo``); it serves http://127.0.0.1:7860 on the embedded defaults.
+Each browser session gets its own conversation (an Agent fork sharing the loaded models).
+Set ATTUNE_UI_AUTH=user:password to require a login when you expose it beyond this machine.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # nothing leaves the machine
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import gradio as gr  # noqa: E402
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from agent import Agent, InputError, Settings  # noqa: E402
+from agent.planner.llm import LLMError  # noqa: E402
+from agent.store import ConversationStore, conversation_markdown  # noqa: E402
+from agent.types import TurnResult  # noqa: E402
+
+EXPORT_DIR = Path(tempfile.gettempdir()) / "attune-exports"
+
+
+class Demo:
+    """The models, loaded once; one Agent fork per browser session."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.store = ConversationStore(settings.store_path)
+        self.base = Agent(settings, store=self.store)
+        self._variants: dict[tuple, Agent] = {}
+
+    def setup(self) -> "Demo":
+        self.base.setup()
+        return self
+
+    def avatars(self) -> list[str]:
+        return sorted(p.stem for p in self.settings.avatars_dir.glob("*.toml"))
+
+    def agent_for(self, avatar: str, llm_url: str, llm_model: str, llm_key: str) -> Agent:
+        """A new conversation with the chosen avatar and LLM (variants share the embedder and data)."""
+        key = (avatar, llm_url.strip(), llm_model.strip(), llm_key)
+        if key == (self.settings.avatar, "", "", "") or key[:3] == (self.settings.avatar, "", ""):
+            return self.base.fork()
+        if key not in self._variants:
+            update: dict = {"avatar": avatar}
+            if llm_url.strip():
+                update["llm"] = self.settings.llm.model_copy(update={
+                    "backend": "openai", "base_url": llm_url.strip(), "model": llm_model.strip() or "default",
+                    "api_key": llm_key or "none"})
+            settings = Settings(**{**self.settings.model_dump(), **update})
+            self._variants[key] = Agent(settings, store=self.store)
+        return self._variants[key].fork()
+
+
+# -- views of the turn record ------------------------------------------------------------------------------
+def perception_markdown(turn: TurnResult) -> str:
+    p = turn.perception
+    rows = []
+    for name in ("text", "voice", "face", "fused"):
+        e = getattr(p, name)
+        if e is None:
+            continue
+        rows.append(f"| {name} | {e.fine_label or e.label} | {e.confidence:.2f} | {e.vad.valence:+.2f} | "
+                    f"{e.vad.arousal:+.2f} | {e.vad.dominance:+.2f} |")
+    table = "| modality | emotion | conf. | V | A | D |\n|---|---|---|---|---|---|\n" + "\n".join(rows)
+    extra = f"\n\n*{p.explanation}*" if p.explanation else ""
+    if p.warnings:
+        extra += "\n\n" + "\n".join(f"- ⚠ {w}" for w in p.warnings)
+    return table + extra
+
+
+def plan_markdown(turn: TurnResult) -> str:
+    plan = turn.plan
+    lines = [
+        f"1. **Emotion** — {plan.emotion}",
+        f"2. **Scenario** — {plan.event_scenario}",
+        f"3. **Cause** — {plan.emotion_cause}",
+        f"4. **Goal** — {plan.goal}",
+        "",
+        f"**Stage:** {plan.stage} · **Strategy:** {plan.strategy}  ",
+        f"*{plan.strategy_reason}*",
+        "",
+        f"**Agent emotion:** {plan.agent_emotion.label} (V {plan.agent_emotion.vad.valence:+.2f}, "
+        f"A {plan.agent_emotion.vad.arousal:+.2f}) · **reply from:** {turn.reply.source} · **planner:** {plan.mode}",
+    ]
+    if turn.safety.escalate:
+        lines.insert(0, f"🛟 **Crisis resources given** — {turn.safety.reason}\n")
+    if turn.reply.gate is not None and not turn.reply.gate.passed and turn.reply.candidate:
+        lines.append(f"\n<details><summary>LLM draft rejected by the quality gate</summary>\n\n"
+                     f"“{turn.reply.candidate}” — {'; '.join(turn.reply.gate.reasons)}\n</details>")
+    return "\n".join(lines)
+
+
+def timings_markdown(turn: TurnResult) -> str:
+    return " · ".join(f"{k} {v:.0f} ms" for k, v in turn.timings_ms.items())
+
+
+def emotion_chart(history: list[TurnResult]):
+    fig, ax = plt.subplots(figsize=(4.2, 3.4), dpi=100)
+    ax.axhline(0, color="#ccc", lw=0.8)
+    ax.axvline(0, color="#ccc", lw=0.8)
+    if history:
+        for points, colour, name in (
+            ([(t.perception.fused.vad.valence, t.perception.fused.vad.arousal) for t in history], "#3b82f6", "you"),
+            ([(t.plan.agent_emotion.vad.valence, t.plan.agent_emotion.vad.arousal) for t in history], "#f59e0b", "agent"),
+        ):
+            xs, ys = zip(*points)
+            ax.plot(xs, ys, "-o", color=colour, label=name, ms=4, lw=1.2, alpha=0.85)
+            ax.annotate(str(len(points)), (xs[-1], ys[-1]), fontsize=8, xytext=(3, 3), textcoords="offset points")
+        ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.set(xlim=(-1, 1), ylim=(-1, 1), xlabel="valence", ylabel="arousal", title="Emotion over the conversation")
+    ax.title.set_fontsize(10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def friendly(error: Exception) -> str:
+    if isinstance(error, InputError):
+        return str(error)
+    if isinstance(error, LLMError):
+        return f"The language model is not available right now ({error}). Try again, or switch back to the embedded model."
+    return f"Something went wrong ({type(error).__name__}). Your conversation is safe; please try again."
+
+
+# -- the page ----------------------------------------------------------------------------------------------
+def build(demo: Demo) -> gr.Blocks:
+    with gr.Blocks(title="Attune", elem_id="attune") as page:
+        agent_state = gr.State(None)  # this browser session's Agent
+        gr.Markdown("# Attune\nA private, local listener. Type, and see what it perceived and why it answers as it does. "
+                    "*Not a therapist or a crisis service.*")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
+                with gr.Row():
+                    message = gr.Textbox(placeholder="How are you feeling?", show_label=False, scale=5,
+                                         elem_id="message", max_length=4000)
+                    send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                status = gr.Markdown("", elem_id="status")
+                with gr.Row():
+                    new = gr.Button("New conversation", elem_id="new")
+                    export_json = gr.DownloadButton("Export JSON", elem_id="export-json")
+                    export_md = gr.DownloadButton("Export Markdown", elem_id="export-md")
+            with gr.Column(scale=2):
+                with gr.Tab("Reasoning"):
+                    plan_view = gr.Markdown("*The chain of empathy appears here after your first message.*",
+                                            elem_id="plan")
+                    perception_view = gr.Markdown("", elem_id="perception")
+                    timings_view = gr.Markdown("", elem_id="timings")
+                with gr.Tab("Emotion chart"):
+                    chart = gr.Plot(emotion_chart([]), elem_id="chart")
+                with gr.Tab("Settings"):
+                    avatar = gr.Dropdown(demo.avatars(), value=demo.settings.avatar, label="Avatar", elem_id="avatar")
+                    llm_url = gr.Textbox(label="OpenAI-compatible endpoint (empty: embedded SmolLM2)",
+                                         placeholder="http://localhost:8000/v1")
+                    llm_model = gr.Textbox(label="Model name", placeholder="Qwen/Qwen2.5-7B-Instruct")
+                    llm_key = gr.Textbox(label="API key", type="password")
+                    apply = gr.Button("Apply (starts a new conversation)")
+
+        def ensure(agent: Agent | None) -> Agent:
+            return agent if agent is not None else demo.base.fork()
+
+        def on_send(text: str, history: list, agent: Agent | None):
+            agent = ensure(agent)
+            history = list(history or [])
+            if not (text or "").strip():
+                yield history, agent, "Type a message first.", gr.update(), gr.update(), gr.update(), gr.update(), ""
+                return
+            history += [{"role": "user", "content": text}, {"role": "assistant", "content": ""}]
+            try:
+                stream = agent.stream(text)
+                for sentence in stream:
+                    history[-1]["content"] = (history[-1]["content"] + " " + sentence.text).strip()
+                    yield history, agent, "", gr.update(), gr.update(), gr.update(), gr.update(), ""
+                turn = stream.turn
+                yield (history, agent, "", plan_markdown(turn), perception_markdown(turn), timings_markdown(turn),
+                       emotion_chart(agent.history), "")
+            except Exception as error:  # noqa: BLE001 — the page shows a sentence, never a traceback
+                history = history[:-2]
+                yield history, agent, f"⚠ {friendly(error)}", gr.update(), gr.update(), gr.update(), gr.update(), text
+
+        outputs = [chat, agent_state, status, plan_view, perception_view, timings_view, chart, message]
+        send.click(on_send, [message, chat, agent_state], outputs, concurrency_limit=4)
+        message.submit(on_send, [message, chat, agent_state], outputs, concurrency_limit=4)
+        send.click(lambda: "", None, message, queue=False)
+        message.submit(lambda: "", None, message, queue=False)
+
+        def on_new(agent: Agent | None):
+            fresh = ensure(agent).fork()
+            return [], fresh, "New conversation.", "*The chain of empathy appears here after your first message.*", "", "", emotion_chart([])
+
+        new.click(on_new, [agent_state], [chat, agent_state, status, plan_view, perception_view, timings_view, chart])
+
+        def on_apply(avatar_name: str, url: str, model: str, key: str):
+            try:
+                agent = demo.agent_for(avatar_name, url or "", model or "", key or "")
+            except Exception as error:  # noqa: BLE001
+                return gr.update(), gr.update(), f"⚠ {friendly(error)}"
+            return [], agent, f"New conversation with {agent.avatar.name}" + (f" on {url}" if url else "") + "."
+
+        apply.click(on_apply, [avatar, llm_url, llm_model, llm_key], [chat, agent_state, status])
+
+        def export(agent: Agent | None, fmt: str):
+            agent = ensure(agent)
+            EXPORT_DIR.mkdir(parents=True, exist_ok=True)
+            sid = agent.session_id or "conversation"
+            if fmt == "json":
+                path = EXPORT_DIR / f"attune-{sid}.json"
+                path.write_text(json.dumps({"session_id": sid, "turns": [t.model_dump(mode="json") for t in agent.history]},
+                                           ensure_ascii=False, indent=2))
+            else:
+                path = EXPORT_DIR / f"attune-{sid}.md"
+                path.write_text(conversation_markdown(sid, agent.history))
+            return str(path)
+
+        export_json.click(lambda a: export(a, "json"), [agent_state], export_json)
+        export_md.click(lambda a: export(a, "markdown"), [agent_state], export_md)
+    return page
+
+
+def main() -> None:
+    settings = Settings()
+    demo = Demo(settings).setup()
+    page = build(demo)
+    auth = os.environ.get("ATTUNE_UI_AUTH")
+    page.queue(default_concurrency_limit=4).launch(
+        server_name=os.environ.get("ATTUNE_UI_HOST", "127.0.0.1"), server_port=int(os.environ.get("ATTUNE_UI_PORT", 7860)),
+        auth=tuple(auth.split(":", 1)) if auth else None, show_error=False, allowed_paths=[str(EXPORT_DIR)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""End-to-end tests of the Gradio demo in a real browser (Debian's chromium, driven by Playwright).
+
+`.ci/run` installs chromium; elsewhere these tests are skipped when /usr/bin/chromium is missing.
+Screenshots land in $ATTUNE_ARTIFACTS (default /tmp/attune-artifacts).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = os.environ.get("ATTUNE_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("ATTUNE_ARTIFACTS", "/tmp/attune-artifacts"))
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "ATTUNE_UI_PORT": str(port),
+           "ATTUNE_STORE_PATH": str(tmp_path_factory.mktemp("ui") / "conversations.db")}
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 240
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            pytest.fail("app.py exited: " + proc.stderr.read().decode(errors="replace")[-2000:])
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(1)
+    else:
+        proc.kill()
+        pytest.fail("app.py did not start within 240 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def send(page, text: str) -> None:
+    page.locator("#message textarea").fill(text)
+    page.locator("#send").click()
+
+
+def wait_for_reply(page, count: int, timeout_ms: int = 120_000) -> None:
+    """Wait until the chat shows `count` finished bot messages and the reasoning panel is filled."""
+    page.wait_for_function(
+        """(n) => { const bots = document.querySelectorAll('#chat .bot, #chat [data-testid="bot"]');
+                    const plan = document.querySelector('#plan');
+                    return bots.length >= n && bots[n-1].innerText.trim().length > 0
+                           && plan && plan.innerText.includes('Strategy'); }""",
+        arg=count, timeout=timeout_ms)
+
+
+def test_text_turn_shows_reply_and_reasoning(browser, app_url):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(app_url)
+    send(page, "I lost my job today and I feel like a failure.")
+    wait_for_reply(page, 1)
+    chat = page.locator("#chat").inner_text()
+    assert "lost my job" in chat and "job" in chat.split("failure.", 1)[-1].lower()
+    plan = page.locator("#plan").inner_text()
+    assert "Emotion" in plan and "Cause" in plan and "Strategy" in plan
+    assert "text" in page.locator("#perception").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "text-turn.png"), full_page=True)
+    assert "Traceback" not in page.content()
+    page.close()
+
+
+def test_empty_message_gets_a_friendly_hint(browser, app_url):
+    page = browser.new_page()
+    page.goto(app_url)
+    page.locator("#send").click()
+    page.wait_for_function("document.querySelector('#status') && document.querySelector('#status').innerText.includes('Type a message')",
+                           timeout=30_000)
+    assert "Traceback" not in page.content()
+    page.close()
+
+
+def test_two_sessions_are_isolated(browser, app_url):
+    first, second = browser.new_context().new_page(), browser.new_context().new_page()
+    first.goto(app_url)
+    second.goto(app_url)
+    send(first, "My dog died yesterday and the house feels empty.")
+    wait_for_reply(first, 1)
+    send(second, "I failed my driving test this morning.")
+    wait_for_reply(second, 1)
+    assert "dog" in first.locator("#chat").inner_text() and "driving" not in first.locator("#chat").inner_text()
+    assert "driving" in second.locator("#chat").inner_text() and "dog" not in second.locator("#chat").inner_text()
+    second.screenshot(path=str(ARTIFACTS / "second-session.png"), full_page=True)
