@@ -60,7 +60,7 @@ class Agent:
         index = ExemplarIndex(s.data_dir / "exemplars.jsonl", self.embedder, s.cache_dir)
         self.composer = GroundedComposer(
             self.embedder, index, self.gate, self.llm if s.planner.llm_rewrite else None, s.data_dir, s.prompts_dir,
-            s.planner.exemplars_per_turn, s.planner.max_reply_words)
+            s.planner.exemplars_per_turn, s.planner.max_reply_words, s.planner.rewrite_skip)
         self.coe = CoEPlanner(self.llm, self.gate, s.data_dir, s.prompts_dir, s.planner.max_reply_words)
         self.history: list[TurnResult] = []
         self._lock = threading.Lock()  # one turn at a time per conversation

@@ -89,11 +89,13 @@ def _sentence_middle(clause: str) -> str:
 
 class GroundedComposer:
     def __init__(self, embedder: Embedder, index: ExemplarIndex, gate: QualityGate, llm: LLM | None,
-                 data_dir: Path, prompts_dir: Path, exemplars_per_turn: int, max_words: int):
+                 data_dir: Path, prompts_dir: Path, exemplars_per_turn: int, max_words: int,
+                 rewrite_skip: list[str] = ()):
         self.embedder, self.index, self.gate, self.llm = embedder, index, gate, llm
         self.data_dir, self.prompts_dir = Path(data_dir), Path(prompts_dir)
         self.k, self.max_words = exemplars_per_turn, max_words
         self.body_words = min(35, max_words)  # the opener takes the rest of the reply's word budget
+        self.rewrite_skip = set(rewrite_skip) | {"Others"}
         self._ready = False
 
     def setup(self) -> None:
@@ -184,7 +186,7 @@ class GroundedComposer:
         opener = self.opener(ctx, plan)
         yield opener
         candidate, verdict = None, None
-        if self.llm is not None and plan.exemplars and plan.strategy != "Others":
+        if self.llm is not None and plan.exemplars and plan.strategy not in self.rewrite_skip:
             try:
                 candidate = self.rewrite(ctx, plan)
                 known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
