@@ -13,7 +13,7 @@ from .config import Settings
 
 
 # Each pipeline area adds its own subcommands: a module with register(sub, bench, common) (see below).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("agent.perception.commands",)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

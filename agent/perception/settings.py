@@ -20,3 +20,4 @@ class PerceptionSettings(BaseModel):
     face_min_px: int = Field(40, ge=16, description="smallest face side, in image pixels, the detector looks for")
     # fusion: weight = confidence × reliability × per-dimension weight (agent/perception/fusion.py explains)
     reliability: dict[str, float] = Field(default_factory=lambda: {"text": 1.0, "face": 0.7, "voice": 0.5})
+    voice_onnx_reliability: float = Field(0.7, ge=0, le=1, description="voice reliability when the ONNX model is used")
