@@ -13,7 +13,8 @@ from .config import Settings
 
 
 # Each pipeline area adds its own subcommands: a module with register(sub, bench, common) (see below).
-COMMAND_MODULES: tuple[str, ...] = ("agent.perception.commands",)
+COMMAND_MODULES: tuple[str, ...] = ("agent.perception.commands", "agent.speech.commands",
+                                    "agent.affect.commands", "agent.avatar.commands")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -51,9 +52,26 @@ def cmd_reply(args: argparse.Namespace) -> int:
     from .pipeline import Agent
 
     agent = Agent(settings_from(args))
-    text = args.text if args.text is not None else sys.stdin.buffer.read()
-    turn = agent.respond(text)
-    emit(args, turn.model_dump(mode="json"), lambda: _print_turn(turn))
+    text = args.text
+    if text is None and args.audio is None:
+        text = sys.stdin.buffer.read()
+    for flag in ("audio", "image"):
+        path = getattr(args, flag)
+        if path is not None and not Path(path).is_file():
+            raise ValueError(f"--{flag}: file not found: {path}")
+    if not (args.speak or args.video):
+        turn = agent.respond(text, audio=args.audio, image=args.image)
+        emit(args, turn.model_dump(mode="json"), lambda: _print_turn(turn))
+        return 0
+    from .spoken import Voice
+
+    voice = Voice(agent, video=bool(args.video), out_dir=args.media_dir)
+    spoken = voice.speak(text, audio=args.audio, image=args.image).result()
+    if args.video:
+        spoken.media.video_path = str(voice.render_whole(spoken, args.video))
+    payload = {**spoken.turn.model_dump(mode="json"), "media": spoken.media.model_dump()}
+    emit(args, payload, lambda: (_print_turn(spoken.turn), print(f"audio: {spoken.media.audio_path}"
+                                                                    + (f"\nvideo: {spoken.media.video_path}" if args.video else ""))))
     return 0
 
 
@@ -197,7 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("reply", parents=[common], help="answer one message and print the turn record")
-    p.add_argument("text", nargs="?", help="the message (read from stdin when omitted)")
+    p.add_argument("text", nargs="?", help="the message (read from stdin when omitted and there is no --audio)")
+    p.add_argument("--audio", help="a recording: transcribed when there is no text, and its voice is read")
+    p.add_argument("--image", help="a photo or video frame of the person's face")
+    p.add_argument("--speak", action="store_true", help="also answer in the avatar's emotional voice (WAV)")
+    p.add_argument("--video", metavar="OUT.mp4", help="also render the talking avatar saying the reply")
+    p.add_argument("--media-dir", help="where reply audio/video go (default: a temp folder)")
     p.add_argument("--avatar", help="avatar profile in avatars/")
     p.add_argument("--mode", choices=["grounded", "llm"], help="planner mode (default: by backend)")
     p.set_defaults(func=cmd_reply)

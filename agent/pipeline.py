@@ -8,12 +8,18 @@ from __future__ import annotations
 import copy
 import threading
 import time
-from typing import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Union
+
+import numpy as np
 
 from .affect.agent_emotion import next_agent_emotion
-from .affect.strategy import RuleStrategyPlanner, StrategyContext, StrategyPlanner
+from .affect.strategy import StrategyContext, StrategyPlanner, load_strategy_planner
 from .config import Settings
 from .embeddings import shared_embedder
+from .audio import load_audio
+from .perception.perceiver import Perceiver
 from .perception.text import TextEmotionModel
 from .persona import load_avatar
 from .planner.coe import CoEPlanner
@@ -23,17 +29,28 @@ from .planner.gate import QualityGate
 from .planner.llm import LLM, LLMError
 from .safety import CrisisDetector
 from .store import ConversationStore
-from .text import clean_user_text, split_sentences
+from .text import InputError, clean_user_text, split_sentences
 from .types import Plan, ReplyInfo, Sentence, TurnResult, UserState
+
+
+AudioInput = Union[str, Path, bytes, np.ndarray]
+ImageInput = Union[str, Path, bytes, np.ndarray]
+
+
+@dataclass
+class TurnInput:
+    text: str | bytes | None = None
+    audio: AudioInput | None = None
+    image: ImageInput | None = None
 
 
 class TurnStream:
     """Iterate for the reply's sentences; ``plan`` is known before the first, ``turn`` after the last."""
 
-    def __init__(self, agent: "Agent", text: str | bytes):
+    def __init__(self, agent: "Agent", given: TurnInput):
         self.plan: Plan | None = None
         self.turn: TurnResult | None = None
-        self._events = agent._run_turn(text, self)
+        self._events = agent._run_turn(given, self)
 
     def __iter__(self) -> Iterator[Sentence]:
         return self._events
@@ -53,8 +70,10 @@ class Agent:
         self.avatar = load_avatar(s.avatars_dir, s.avatar)
         self.embedder = shared_embedder(s.embedder(), s.torch_threads)
         self.text_emotion = TextEmotionModel(self.embedder, s.data_dir)
+        self.perceiver = Perceiver(s, self.embedder, text_model=self.text_emotion)
+        self._asr = None  # speech recognition loads on the first spoken turn
         self.safety = CrisisDetector(self.embedder, s.data_dir, s.prompts_dir, s.safety.locale, s.safety.semantic_threshold)
-        self.strategy_planner = strategy_planner or RuleStrategyPlanner()
+        self.strategy_planner = strategy_planner or load_strategy_planner(s, self.embedder)
         self.llm = llm or LLM(s)
         self.gate = QualityGate(self.embedder, s.planner.max_reply_words, s.planner.min_relevance)
         index = ExemplarIndex(s.data_dir / "exemplars.jsonl", self.embedder, s.cache_dir)
@@ -84,7 +103,7 @@ class Agent:
     def setup(self, *, llm: bool = True) -> "Agent":
         """Load every model now (otherwise each loads on first use)."""
         self.embedder.setup()
-        self.text_emotion.setup()
+        self.perceiver.setup()
         self.safety.setup()
         self.strategy_planner.setup()
         self.composer.setup()
@@ -98,14 +117,34 @@ class Agent:
         if self.store is not None:
             self.session_id = self.store.new_session_id()
 
-    def respond(self, text: str | bytes) -> TurnResult:
-        return self.stream(text).result()
+    def respond(self, text: str | bytes | None = None, *, audio: AudioInput | None = None,
+                image: ImageInput | None = None) -> TurnResult:
+        """One turn from text and/or speech (transcribed when there is no text) and/or a face image."""
+        return self.stream(text, audio=audio, image=image).result()
 
-    def stream(self, text: str | bytes) -> TurnStream:
-        return TurnStream(self, text)
+    def stream(self, text: str | bytes | None = None, *, audio: AudioInput | None = None,
+               image: ImageInput | None = None) -> TurnStream:
+        return TurnStream(self, TurnInput(text=text, audio=audio, image=image))
+
+    @property
+    def asr(self):
+        if self._asr is None:
+            from .speech.asr import load_asr
+
+            self._asr = load_asr(self.settings)
+        return self._asr
+
+    def _listen(self, audio: AudioInput, warnings: list[str], timings: dict[str, float]) -> tuple[np.ndarray, str]:
+        """Decode the audio and transcribe it; the transcript stands in for typed text."""
+        t = time.perf_counter()
+        samples = load_audio(audio, 16000, self.settings.speech.max_audio_seconds)
+        transcript = self.asr.transcribe(samples, 16000)
+        warnings += transcript.warnings
+        timings["asr"] = round((time.perf_counter() - t) * 1000, 1)
+        return samples, transcript.text.strip()
 
     # -- one turn -----------------------------------------------------------------------------------------
-    def _run_turn(self, raw: str | bytes, stream: TurnStream) -> Iterator[Sentence]:
+    def _run_turn(self, given: "TurnInput", stream: TurnStream) -> Iterator[Sentence]:
         with self._lock:
             start = time.perf_counter()
             timings: dict[str, float] = {}
@@ -115,18 +154,26 @@ class Agent:
                 timings[name] = round((now - since) * 1000, 1)
                 return now
 
-            text, warnings = clean_user_text(raw, self.settings.max_input_chars)
+            warnings: list[str] = []
+            samples, transcript = None, None
+            if given.audio is not None:
+                samples, transcript = self._listen(given.audio, warnings, timings)
+                if given.text is None and not transcript:
+                    raise InputError("I couldn't make out any words in the recording; could you say it again or type it?")
+            text, text_warnings = clean_user_text(given.text if given.text is not None else transcript,
+                                                  self.settings.max_input_chars)
+            warnings += text_warnings
             t = time.perf_counter()
             context_utterances = [turn.user_text for turn in self.history[-2:]]
-            text_estimate = self.text_emotion.predict(text, context_utterances)
-            user_state = UserState(text=text_estimate, fused=text_estimate.model_copy(update={"modality": "fused"}),
-                                   explanation=f"words: {text_estimate.label} {text_estimate.confidence:.2f}"
-                                               + (f" ('{text_estimate.cues[0]}')" if text_estimate.cues else ""))
+            user_state = self.perceiver.perceive(text, audio=samples, image=given.image, context=context_utterances,
+                                                 speaker_id=self.session_id or "user")
+            warnings += user_state.warnings
             t = lap("perception", t)
             safety = self.safety.assess(text, user_state.fused)
             t = lap("safety", t)
             previous_emotion = self.history[-1].plan.agent_emotion if self.history else None
-            agent_emotion = next_agent_emotion(previous_emotion, user_state.fused, self.settings.data_dir)
+            agent_emotion = next_agent_emotion(previous_emotion, user_state.fused, self.settings.data_dir,
+                                               self.avatar.personality)
             ctx = TurnContext(text, user_state, len(self.history), [(h.user_text, h.reply.text) for h in self.history],
                               self.avatar.name, self.avatar.style)
 
@@ -176,7 +223,8 @@ class Agent:
                             yield from emit(event)
             timings["reply"] = round((time.perf_counter() - t) * 1000, 1)
             timings["total"] = round((time.perf_counter() - start) * 1000, 1)
-            stream.turn = TurnResult(index=len(self.history), user_text=text, perception=user_state, safety=safety,
+            stream.turn = TurnResult(index=len(self.history), user_text=text, transcript=transcript,
+                                     perception=user_state, safety=safety,
                                      plan=stream.plan, reply=reply, timings_ms=timings, warnings=warnings)
             if self.store is not None:
                 self.store.append(self.session_id, stream.turn, self.settings.avatar)  # committed before the turn counts as answered

@@ -85,7 +85,7 @@ def _closed_port() -> int:
 @pytest.mark.parametrize("mode", ["grounded", "llm"])
 def test_backend_down_falls_back_to_a_grounded_reply(settings, mode):
     down = Settings(llm={"backend": "openai", "base_url": f"http://127.0.0.1:{_closed_port()}/v1",
-                         "timeout_s": 2, "max_retries": 0}, planner={"mode": mode})
+                         "timeout_s": 2, "max_retries": 0}, planner={"mode": mode, "rewrite_skip": []})
     turn = Agent(down).respond(MESSAGE)
     assert turn.reply.source == "composed" and turn.plan.mode == "grounded"
     assert "job" in turn.reply.text.lower()

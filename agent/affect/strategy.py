@@ -81,3 +81,15 @@ class RuleStrategyPlanner:
         pick = cycle[(cycle.index(previous) + 1) % len(cycle)] if previous in cycle else cycle[0]
         stage: Stage = "action" if pick == "Providing Suggestions" else ("comforting" if pick.startswith("Aff") else "exploration")
         return StrategyChoice(stage, pick, "heard and comforted: offer a gentle step, then check in")
+
+
+def load_strategy_planner(settings, embedder) -> StrategyPlanner:
+    """The planner that ``settings.planner.strategy_backend`` names: "trained" (the shipped head) or "rules"."""
+    backend = getattr(settings.planner, "strategy_backend", "trained")
+    if backend == "rules":
+        return RuleStrategyPlanner()
+    if backend == "trained":
+        from .strategy_model import TrainedStrategyPlanner
+
+        return TrainedStrategyPlanner(embedder, settings.data_dir)
+    raise ValueError(f"unknown strategy backend {backend!r} (trained or rules)")

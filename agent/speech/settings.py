@@ -44,6 +44,6 @@ class SpeechSettings(BaseModel):
     end_of_turn_ms: int = Field(700, ge=100, description="silence after speech that ends the user's turn")
     min_speech_ms: int = Field(200, ge=0, description="speech shorter than this is ignored as noise (not a turn)")
     backchannel_max_ms: int = Field(
-        600, ge=0, description="during playback, user speech up to this long ('mhm', 'yeah') does not stop the reply")
+        700, ge=0, description="while the agent replies, user speech up to this long ('mhm', 'yeah') does not stop it")
     tts_queue_size: int = Field(2, ge=1, description="sentences synthesised ahead of playback")
     pre_roll_ms: int = Field(300, ge=0, description="audio kept from before speech onset, so the first word is not cut")

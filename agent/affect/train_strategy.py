@@ -1,0 +1,197 @@
+"""Train the ESC strategy head (data/strategy_head.npz) on ESConv, with cross-validation grouped by dialogue.
+
+    python -m agent.affect.train_strategy --esconv /work/shared/data/esconv/devWithStrategy_short.tsv \
+        --out data/strategy_head.npz --folds 5 --seed 13
+
+Features: see strategy_model.FEATURE_RECIPE. Classifier: multinomial logistic regression (sklearn, fixed seed),
+stored as plain arrays. Its C and the class-prior correction weight (logits − λ·log prior, which trades a little
+accuracy for a lower preference bias B) are chosen by grouped K-fold cross-validation (folds never split a
+dialogue); the figures stored in the head's metadata are those cross-validated scores for the chosen setting, so
+they are slightly optimistic (the setting was picked on them). The final head is fitted on all the data.
+Only ESConv's validation split is available here, so these are dev figures, not test figures.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..types import STRATEGIES
+from .esconv import ESConvSample, confusion_matrix, preference_bias, read_esconv
+from .strategy_model import FEATURE_RECIPE, build_features, stage_adjust, structured_features
+
+C_GRID = (0.02, 0.05, 0.1, 0.2)
+PRIOR_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
+MAX_ACCURACY_DROP = 0.015 # the prior correction may cost at most this much CV accuracy
+
+
+def sample_features(samples: Sequence[ESConvSample], encoder, data_dir: Path) -> np.ndarray:
+    """FEATURE_RECIPE features of ESConv samples; encoder is anything with encode(texts) -> unit vectors."""
+    from ..perception.text import TextEmotionModel
+
+    seeker = encoder.encode([s.seeker_text or "." for s in samples])
+    seeker[[not s.seeker_text for s in samples]] = 0.0
+    supporter = encoder.encode([s.supporter_text or "." for s in samples])
+    supporter[[not s.supporter_text for s in samples]] = 0.0
+    emotion_model = TextEmotionModel(encoder, data_dir)
+    emotion = emotion_model.probabilities([s.seeker_text or "." for s in samples],
+                                          [s.seeker_context[-2:] for s in samples])
+    structured = np.stack([structured_features(s.seeker_text, s.previous_strategies, s.seeker_turns,
+                                               s.supporter_continues, e) for s, e in zip(samples, emotion)])
+    return build_features(seeker, supporter, structured)
+
+
+def grouped_folds(groups: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """A fold number per sample; whole dialogues are assigned to folds (shuffled with the seed)."""
+    unique = np.unique(groups)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(unique)
+    fold_of = {g: i % k for i, g in enumerate(order)}
+    return np.array([fold_of[g] for g in groups])
+
+
+def fit_head(x: np.ndarray, y: np.ndarray, C: float, seed: int):
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=C, max_iter=3000, random_state=seed)
+    model.fit(x, y)
+    # every class must exist in the fold's training data so the weight matrix has all rows
+    weights = np.zeros((x.shape[1], len(STRATEGIES)), np.float32)
+    bias = np.full(len(STRATEGIES), -30.0, np.float32)
+    weights[:, model.classes_] = model.coef_.T
+    bias[model.classes_] = model.intercept_
+    prior = np.bincount(y, minlength=len(STRATEGIES)).astype(np.float64) + 1.0
+    return weights, bias, (prior / prior.sum()).astype(np.float32)
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    labels = list(STRATEGIES)
+    counts = confusion_matrix(gold, predicted)
+    return {
+        "accuracy": round(float(accuracy_score(gold, predicted)), 4),
+        "macro_f1": round(float(f1_score(gold, predicted, labels=labels, average="macro", zero_division=0)), 4),
+        "weighted_f1": round(float(f1_score(gold, predicted, labels=labels, average="weighted", zero_division=0)), 4),
+        "preference_bias": round(preference_bias(counts), 4),
+        "n": len(gold),
+        "distribution": {k: int(v) for k, v in zip(labels, counts.sum(0))},
+    }
+
+
+def with_stage(probs: np.ndarray, samples: Sequence[ESConvSample]) -> np.ndarray:
+    """The planner's stage order applied to each row (the ESConv turn position ≈ supporter turns so far)."""
+    return np.stack([stage_adjust(p, s.seeker_text, len(s.previous_strategies), s.previous_strategies)[0]
+                     for p, s in zip(probs, samples)])
+
+
+def cross_validate(x: np.ndarray, y: np.ndarray, samples: Sequence[ESConvSample], folds: np.ndarray, C: float,
+                   prior_weights: Sequence[float], seed: int, stage: bool = True) -> dict[float, dict]:
+    """Out-of-fold predictions for each prior-correction weight; returns scores per weight."""
+    logits = np.zeros((len(y), len(STRATEGIES)))
+    log_prior = np.zeros_like(logits)
+    for f in np.unique(folds):
+        train, test = folds != f, folds == f
+        weights, bias, prior = fit_head(x[train], y[train], C, seed)
+        logits[test] = x[test] @ weights + bias
+        log_prior[test] = np.log(prior)
+    gold = [STRATEGIES[i] for i in y]
+    out = {}
+    for lam in prior_weights:
+        probs = softmax(logits - lam * log_prior)
+        if stage:
+            probs = with_stage(probs, samples)
+        out[lam] = scores(gold, [STRATEGIES[i] for i in probs.argmax(1)])
+    return out
+
+
+class CachedEncoder:
+    """encode(texts) with an .npz cache on disk (for repeated experiments)."""
+
+    def __init__(self, embedder, cache: Path | None):
+        self.embedder, self.cache = embedder, cache
+        self.vectors: dict[str, np.ndarray] = {}
+        if cache and cache.is_file():
+            with np.load(cache, allow_pickle=False) as z:
+                self.vectors = dict(zip(z["texts"].tolist(), z["vectors"]))
+
+    def encode(self, texts: Sequence[str], **_) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            self.vectors.update(zip(missing, self.embedder.encode(missing, batch_size=64)))
+            if self.cache:
+                np.savez(self.cache, texts=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values())))
+        return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--esconv", type=Path, required=True, help="ESConv strategy TSV (devWithStrategy_short.tsv)")
+    parser.add_argument("--out", type=Path, default=Path("data/strategy_head.npz"))
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--cache", type=Path, default=None, help="an .npz to cache MiniLM embeddings in")
+    args = parser.parse_args(argv)
+
+    from ..config import Settings
+    from ..embeddings import Embedder
+
+    start = time.time()
+    np.random.seed(args.seed)
+    settings = Settings()
+    samples = read_esconv(args.esconv)
+    y = np.array([STRATEGIES.index(s.strategy) for s in samples])
+    groups = np.array([s.dialogue for s in samples])
+    encoder = CachedEncoder(Embedder(settings.embedder(), threads=args.threads), args.cache)
+    x = sample_features(samples, encoder, settings.data_dir)
+    folds = grouped_folds(groups, args.folds, args.seed)
+
+    trials = []
+    for C in C_GRID:
+        result = cross_validate(x, y, samples, folds, C, PRIOR_GRID, args.seed)
+        for lam, s in result.items():
+            trials.append({"C": C, "prior_weight": lam, **{k: s[k] for k in ("accuracy", "macro_f1", "weighted_f1",
+                                                                                "preference_bias")}})
+            print(f"C={C} λ={lam}: acc {s['accuracy']:.4f} macro-F1 {s['macro_f1']:.4f} B {s['preference_bias']:.3f}",
+                  flush=True)
+    # the most accurate C; then the strongest prior correction that keeps accuracy within MAX_ACCURACY_DROP
+    best_acc = max(t["accuracy"] for t in trials)
+    eligible = [t for t in trials if t["accuracy"] >= best_acc - MAX_ACCURACY_DROP]
+    chosen = min(eligible, key=lambda t: (t["preference_bias"], -t["accuracy"]))
+    C, lam = chosen["C"], chosen["prior_weight"]
+    cv_stage = cross_validate(x, y, samples, folds, C, [lam], args.seed, stage=True)[lam]
+    cv_head = cross_validate(x, y, samples, folds, C, [lam], args.seed, stage=False)[lam]
+    cv_uncorrected = cross_validate(x, y, samples, folds, C, [0.0], args.seed, stage=True)[0.0]
+
+    weights, bias, prior = fit_head(x, y, C, args.seed)
+    meta = {
+        "trained_on": f"{args.esconv.name} (ESConv validation split): dev figures", "n": len(samples),
+        "dialogues": int(len(np.unique(groups))), "folds": args.folds, "grouped_by": "dialogue", "seed": args.seed,
+        "majority": STRATEGIES[int(np.bincount(y, minlength=len(STRATEGIES)).argmax())],
+        "classifier": "multinomial logistic regression", "C": C, "prior_weight": lam,
+        "embedder": "all-MiniLM-L6-v2", "selection": f"most accurate C; strongest prior correction within "
+                                                       f"{MAX_ACCURACY_DROP} accuracy of the best, lowest B",
+        "cv_with_stage": cv_stage, "cv_head_only": cv_head, "cv_without_prior_correction": cv_uncorrected,
+        "trials": trials, "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(args.out, weights=weights, bias=bias,
+             prior=prior, prior_weight=np.float32(lam), labels=np.array(STRATEGIES), recipe=np.array(FEATURE_RECIPE),
+             meta=np.array(json.dumps(meta)))
+    print(json.dumps({k: v for k, v in meta.items() if k != "trials"}, indent=2))
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1024:.0f} KB) in {time.time() - start:.0f} s")
+    return meta
+
+
+if __name__ == "__main__":
+    main()
