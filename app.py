@@ -26,6 +26,24 @@ from agent.store import ConversationStore, conversation_markdown  # noqa: E402
 from agent.types import TurnResult  # noqa: E402
 
 EXPORT_DIR = Path(tempfile.gettempdir()) / "attune-exports"
+MEDIA_DIR = Path(tempfile.gettempdir()) / "attune-media"
+PLAYER_JS = (Path(__file__).resolve().parent / "agent" / "ui" / "player.js").read_text(encoding="utf-8")
+
+
+class Session:
+    """One browser session: its conversation (an Agent fork) and, once it speaks, its voice and avatar."""
+
+    def __init__(self, agent: Agent):
+        self.agent = agent
+        self._voice = None
+
+    @property
+    def voice(self):
+        if self._voice is None:
+            from agent.spoken import Voice
+
+            self._voice = Voice(self.agent, video=True, out_dir=MEDIA_DIR)
+        return self._voice
 
 
 class Demo:
@@ -39,6 +57,9 @@ class Demo:
 
     def setup(self) -> "Demo":
         self.base.setup()
+        from agent.spoken import shared_tts
+
+        shared_tts(self.settings, None)  # the avatar's voice, loaded before the first visitor
         return self
 
     def avatars(self) -> list[str]:
@@ -132,24 +153,39 @@ def friendly(error: Exception) -> str:
 
 
 # -- the page ----------------------------------------------------------------------------------------------
+PLAYER_HTML = ('<div class="avatar-player"><video playsinline controls width="100%" '
+               'style="border-radius:12px;background:#eef2f6;aspect-ratio:1/1"></video></div>')
+
+
+def media_url(path: Path | str) -> str:
+    return f"/gradio_api/file={path}"
+
+
 def build(demo: Demo) -> gr.Blocks:
     with gr.Blocks(title="Attune", elem_id="attune") as page:
-        agent_state = gr.State(None)  # this browser session's Agent
-        gr.Markdown("# Attune\nA private, local listener. Type, and see what it perceived and why it answers as it does. "
-                    "*Not a therapist or a crisis service.*")
+        session_state = gr.State(None)  # this browser session's Session
+        gr.Markdown("# Attune\nA private, local listener. Type or speak, and see what it perceived and why it answers "
+                    "as it does. *Not a therapist or a crisis service.*")
         with gr.Row():
             with gr.Column(scale=3):
-                chat = gr.Chatbot(label="Conversation", height=460, elem_id="chat")
+                chat = gr.Chatbot(label="Conversation", height=420, elem_id="chat")
                 with gr.Row():
                     message = gr.Textbox(placeholder="How are you feeling?", show_label=False, scale=5,
                                          elem_id="message", max_length=4000)
                     send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                with gr.Row():
+                    recording = gr.Audio(sources=["microphone", "upload"], type="filepath", label="Speak instead",
+                                         elem_id="recording", scale=3)
+                    send_voice = gr.Button("Send recording", scale=1, elem_id="send-voice")
                 status = gr.Markdown("", elem_id="status")
                 with gr.Row():
                     new = gr.Button("New conversation", elem_id="new")
                     export_json = gr.DownloadButton("Export JSON", elem_id="export-json")
                     export_md = gr.DownloadButton("Export Markdown", elem_id="export-md")
             with gr.Column(scale=2):
+                gr.HTML(PLAYER_HTML, js_on_load=PLAYER_JS, elem_id="avatar")
+                segments = gr.Textbox(visible="hidden", elem_id="segments")
+                speak = gr.Checkbox(True, label="Answer with voice and face", elem_id="speak")
                 with gr.Tab("Reasoning"):
                     plan_view = gr.Markdown("*The chain of empathy appears here after your first message.*",
                                             elem_id="plan")
@@ -157,59 +193,87 @@ def build(demo: Demo) -> gr.Blocks:
                     timings_view = gr.Markdown("", elem_id="timings")
                 with gr.Tab("Emotion chart"):
                     chart = gr.Plot(emotion_chart([]), elem_id="chart")
+                with gr.Tab("Your face"):
+                    face = gr.Image(sources=["webcam", "upload"], type="numpy", label="Optional: read my expression",
+                                    elem_id="face", height=240)
                 with gr.Tab("Settings"):
-                    avatar = gr.Dropdown(demo.avatars(), value=demo.settings.avatar, label="Avatar", elem_id="avatar")
+                    avatar = gr.Dropdown(demo.avatars(), value=demo.settings.avatar, label="Avatar", elem_id="avatar-choice")
                     llm_url = gr.Textbox(label="OpenAI-compatible endpoint (empty: embedded SmolLM2)",
                                          placeholder="http://localhost:8000/v1")
                     llm_model = gr.Textbox(label="Model name", placeholder="Qwen/Qwen2.5-7B-Instruct")
                     llm_key = gr.Textbox(label="API key", type="password")
                     apply = gr.Button("Apply (starts a new conversation)")
 
-        def ensure(agent: Agent | None) -> Agent:
-            return agent if agent is not None else demo.base.fork()
+        def ensure(session: Session | None) -> Session:
+            return session if session is not None else Session(demo.base.fork())
 
-        def on_send(text: str, history: list, agent: Agent | None):
-            agent = ensure(agent)
+        def run_turn(text: str | None, audio_path: str | None, image, history: list, session: Session | None,
+                     speak_on: bool):
+            """One turn, streamed to the page: chat text per sentence, avatar segments as they are rendered."""
+            session = ensure(session)
             history = list(history or [])
-            if not (text or "").strip():
-                yield history, agent, "Type a message first.", gr.update(), gr.update(), gr.update(), gr.update(), ""
+            keep = gr.update()
+            if not (text or "").strip() and not audio_path:
+                yield history, session, "Type a message or record one first.", keep, keep, keep, keep, "", keep
                 return
-            history += [{"role": "user", "content": text}, {"role": "assistant", "content": ""}]
+            shown = text if (text or "").strip() else "(spoken) …"
+            history += [{"role": "user", "content": shown}, {"role": "assistant", "content": ""}]
+            turn_id = f"{session.agent.session_id}-{len(session.agent.history)}"
+            urls: list[str] = []
             try:
-                stream = agent.stream(text)
-                for sentence in stream:
-                    history[-1]["content"] = (history[-1]["content"] + " " + sentence.text).strip()
-                    yield history, agent, "", gr.update(), gr.update(), gr.update(), gr.update(), ""
-                turn = stream.turn
-                yield (history, agent, "", plan_markdown(turn), perception_markdown(turn), timings_markdown(turn),
-                       emotion_chart(agent.history), "")
+                if speak_on:
+                    spoken = session.voice.speak(text or None, audio=audio_path, image=image)
+                    for segment in spoken:
+                        history[-1]["content"] = (history[-1]["content"] + " " + segment.text).strip()
+                        if segment.video_path:
+                            urls.append(media_url(segment.video_path))
+                        yield (history, session, "", keep, keep, keep, keep, "",
+                               json.dumps({"turn": turn_id, "urls": urls}))
+                    turn = spoken.turn
+                else:
+                    stream = session.agent.stream(text or None, audio=audio_path, image=image)
+                    for sentence in stream:
+                        history[-1]["content"] = (history[-1]["content"] + " " + sentence.text).strip()
+                        yield history, session, "", keep, keep, keep, keep, "", keep
+                    turn = stream.turn
+                if turn is None:
+                    raise RuntimeError("the reply was interrupted")
+                if turn.transcript and not (text or "").strip():
+                    history[-2]["content"] = f"(spoken) {turn.transcript}"
+                history[-1]["content"] = turn.reply.text
+                notes = "; ".join(turn.warnings)
+                yield (history, session, f"ℹ {notes}" if notes else "", plan_markdown(turn), perception_markdown(turn),
+                       timings_markdown(turn), emotion_chart(session.agent.history), "",
+                       json.dumps({"turn": turn_id, "urls": urls}) if urls else keep)
             except Exception as error:  # noqa: BLE001 — the page shows a sentence, never a traceback
                 history = history[:-2]
-                yield history, agent, f"⚠ {friendly(error)}", gr.update(), gr.update(), gr.update(), gr.update(), text
+                yield history, session, f"⚠ {friendly(error)}", keep, keep, keep, keep, text or "", keep
 
-        outputs = [chat, agent_state, status, plan_view, perception_view, timings_view, chart, message]
-        send.click(on_send, [message, chat, agent_state], outputs, concurrency_limit=4)
-        message.submit(on_send, [message, chat, agent_state], outputs, concurrency_limit=4)
-        send.click(lambda: "", None, message, queue=False)
-        message.submit(lambda: "", None, message, queue=False)
+        outputs = [chat, session_state, status, plan_view, perception_view, timings_view, chart, message, segments]
+        text_inputs = [message, gr.State(None), face, chat, session_state, speak]
+        send.click(run_turn, text_inputs, outputs, concurrency_limit=2)
+        message.submit(run_turn, text_inputs, outputs, concurrency_limit=2)
+        send_voice.click(run_turn, [gr.State(None), recording, face, chat, session_state, speak], outputs,
+                         concurrency_limit=2)
 
-        def on_new(agent: Agent | None):
-            fresh = ensure(agent).fork()
-            return [], fresh, "New conversation.", "*The chain of empathy appears here after your first message.*", "", "", emotion_chart([])
+        def on_new(session: Session | None):
+            fresh = Session(ensure(session).agent.fork())
+            return ([], fresh, "New conversation.", "*The chain of empathy appears here after your first message.*",
+                    "", "", emotion_chart([]))
 
-        new.click(on_new, [agent_state], [chat, agent_state, status, plan_view, perception_view, timings_view, chart])
+        new.click(on_new, [session_state], [chat, session_state, status, plan_view, perception_view, timings_view, chart])
 
         def on_apply(avatar_name: str, url: str, model: str, key: str):
             try:
                 agent = demo.agent_for(avatar_name, url or "", model or "", key or "")
             except Exception as error:  # noqa: BLE001
                 return gr.update(), gr.update(), f"⚠ {friendly(error)}"
-            return [], agent, f"New conversation with {agent.avatar.name}" + (f" on {url}" if url else "") + "."
+            return [], Session(agent), f"New conversation with {agent.avatar.name}" + (f" on {url}" if url else "") + "."
 
-        apply.click(on_apply, [avatar, llm_url, llm_model, llm_key], [chat, agent_state, status])
+        apply.click(on_apply, [avatar, llm_url, llm_model, llm_key], [chat, session_state, status])
 
-        def export(agent: Agent | None, fmt: str):
-            agent = ensure(agent)
+        def export(session: Session | None, fmt: str):
+            agent = ensure(session).agent
             EXPORT_DIR.mkdir(parents=True, exist_ok=True)
             sid = agent.session_id or "conversation"
             if fmt == "json":
@@ -221,8 +285,8 @@ def build(demo: Demo) -> gr.Blocks:
                 path.write_text(conversation_markdown(sid, agent.history))
             return str(path)
 
-        export_json.click(lambda a: export(a, "json"), [agent_state], export_json)
-        export_md.click(lambda a: export(a, "markdown"), [agent_state], export_md)
+        export_json.click(lambda s: export(s, "json"), [session_state], export_json)
+        export_md.click(lambda s: export(s, "markdown"), [session_state], export_md)
     return page
 
 
@@ -233,7 +297,8 @@ def main() -> None:
     auth = os.environ.get("ATTUNE_UI_AUTH")
     page.queue(default_concurrency_limit=4).launch(
         server_name=os.environ.get("ATTUNE_UI_HOST", "127.0.0.1"), server_port=int(os.environ.get("ATTUNE_UI_PORT", 7860)),
-        auth=tuple(auth.split(":", 1)) if auth else None, show_error=False, allowed_paths=[str(EXPORT_DIR)])
+        auth=tuple(auth.split(":", 1)) if auth else None, show_error=False,
+        allowed_paths=[str(EXPORT_DIR), str(MEDIA_DIR)])
 
 
 if __name__ == "__main__":

@@ -53,9 +53,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        b = p.chromium.launch(executable_path=CHROMIUM, args=_launch_args())
         yield b
         b.close()
 
@@ -112,3 +110,46 @@ def test_two_sessions_are_isolated(browser, app_url):
     assert "dog" in first.locator("#chat").inner_text() and "driving" not in first.locator("#chat").inner_text()
     assert "driving" in second.locator("#chat").inner_text() and "dog" not in second.locator("#chat").inner_text()
     second.screenshot(path=str(ARTIFACTS / "second-session.png"), full_page=True)
+
+
+def _launch_args():
+    return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
+
+
+def test_avatar_video_starts_with_the_first_sentence(browser, app_url):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(app_url)
+    send(page, "My best friend moved away and I feel so alone.")
+    # the face is talking (video playing) — and the text turn is complete shortly after
+    page.wait_for_function("""() => { const v = document.querySelector('#avatar video');
+                                      return v && v.currentSrc.includes('sentence-00.mp4') && v.currentTime > 0.1; }""",
+                           timeout=120_000)
+    size = page.evaluate("() => { const v = document.querySelector('#avatar video'); return [v.videoWidth, v.videoHeight]; }")
+    assert size == [512, 512]
+    wait_for_reply(page, 1)
+    page.screenshot(path=str(ARTIFACTS / "avatar-speaking.png"), full_page=True)
+    page.close()
+
+
+def test_uploaded_recording_is_a_spoken_turn(browser, app_url, tmp_path):
+    from agent import Settings
+    from agent.audio import write_wav
+    from agent.speech.tts import concatenate, load_tts
+
+    tts = load_tts(Settings())
+    audio, rate, _ = concatenate(list(tts.synthesize("I failed my exam and I am really worried.", "sadness", 0.6)))
+    wav = write_wav(tmp_path / "spoken.wav", audio, rate)
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(app_url)
+    page.locator("#recording button[aria-label='Upload file'], #recording button[aria-label='upload']").first.click()
+    page.locator("#recording input[type=file]").set_input_files(str(wav))
+    page.wait_for_function("() => !!document.querySelector('#recording audio, #recording .waveform-container, #recording [data-testid=waveform-recording]')",
+                           timeout=30_000)
+    page.locator("#send-voice").click()
+    wait_for_reply(page, 1)
+    chat = page.locator("#chat").inner_text().lower()
+    assert "exam" in chat  # the transcript is shown as the user's message
+    assert "voice" in page.locator("#perception").inner_text()  # the voice was read too
+    page.screenshot(path=str(ARTIFACTS / "spoken-turn.png"), full_page=True)
+    page.close()

@@ -67,14 +67,20 @@ class Exemplar:
 
 
 
+_LEAD_IN = re.compile(r"^(?:(?:yes|yeah|yep|ok|okay|well|oh|so|i see|right|sure|hmm|ah|wow|"
+                      r"that is fair enough|that's fair enough|fair enough|i understand|i get it)\b[,.!]*\s*)+", re.I)
+
+
 def key_sentence(text: str, strategy: str) -> str:
-    """The sentence of a supporter turn that carries its strategy (the question for Question, else the longest)."""
+    """The sentence of a supporter turn that carries its strategy (the question for Question, else the longest),
+    without lead-ins ("Yes that is fair enough, …") that answered something in its own dialogue."""
     sentences = split_sentences(text) or [text]
+    chosen = max(sentences, key=lambda s: len(s.split()))
     if strategy == "Question":
         asked = [s for s in sentences if s.endswith("?")]
-        if asked:
-            return asked[-1]
-    return max(sentences, key=lambda s: len(s.split()))
+        chosen = asked[-1] if asked else chosen
+    stripped = _LEAD_IN.sub("", chosen).strip()
+    return stripped[0].upper() + stripped[1:] if len(stripped.split()) >= 3 else chosen
 
 
 def _blocklist(data_dir: Path) -> re.Pattern:
