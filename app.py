@@ -36,6 +36,9 @@ class Session:
     def __init__(self, agent: Agent):
         self.agent = agent
         self._voice = None
+        self.conversation = None  # the hands-free VoiceConversation, started with the live microphone
+        self.live_turn = 0
+        self.live_urls: list[str] = []
 
     @property
     def voice(self):
@@ -54,6 +57,16 @@ class Demo:
         self.store = ConversationStore(settings.store_path)
         self.base = Agent(settings, store=self.store)
         self._variants: dict[tuple, Agent] = {}
+        self._asr = None
+
+    @property
+    def asr(self):
+        if self._asr is None:
+            from agent.speech.asr import load_asr
+
+            self._asr = load_asr(self.settings)
+            self._asr.setup()
+        return self._asr
 
     def setup(self) -> "Demo":
         self.base.setup()
@@ -144,6 +157,14 @@ def emotion_chart(history: list[TurnResult]):
     return fig
 
 
+def message_text(message: dict) -> str:
+    """A chat message's text (Gradio hands messages back with content as a list of parts)."""
+    content = message.get("content")
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content).strip()
+    return str(content or "")
+
+
 def friendly(error: Exception) -> str:
     if isinstance(error, InputError):
         return str(error)
@@ -193,6 +214,12 @@ def build(demo: Demo) -> gr.Blocks:
                     timings_view = gr.Markdown("", elem_id="timings")
                 with gr.Tab("Emotion chart"):
                     chart = gr.Plot(emotion_chart([]), elem_id="chart")
+                with gr.Tab("Hands-free"):
+                    gr.Markdown("Talk naturally: a pause of about 0.7 s ends your turn; speaking over the avatar "
+                                "stops it, a short 'mhm' does not.")
+                    live = gr.Audio(sources=["microphone"], streaming=True, type="numpy", label="Conversation mode",
+                                    elem_id="live-mic")
+                    live_state = gr.Markdown("", elem_id="live-state")
                 with gr.Tab("Your face"):
                     face = gr.Image(sources=["webcam", "upload"], type="numpy", label="Optional: read my expression",
                                     elem_id="face", height=240)
@@ -255,6 +282,65 @@ def build(demo: Demo) -> gr.Blocks:
         message.submit(run_turn, text_inputs, outputs, concurrency_limit=2)
         send_voice.click(run_turn, [gr.State(None), recording, face, chat, session_state, speak], outputs,
                          concurrency_limit=2)
+
+        def on_live(chunk, history: list, session: Session | None):
+            """Microphone audio as it is recorded → turn-taking → reply segments into the player."""
+            from agent.speech.conversation import (Backchannel, ConversationError, EndOfTurn, NoSpeech,
+                                                   PlaybackStopped, ReplyAudio, ReplyDone, SpeechStarted)
+
+            session = ensure(session)
+            history = list(history or [])
+            keep = gr.update()
+            if chunk is None:
+                return history, session, keep, keep, keep, keep, keep, keep, keep
+            try:
+                if session.conversation is None:
+                    from agent.speech.conversation import VoiceConversation
+
+                    session.conversation = VoiceConversation(session.agent, demo.asr, session.voice.tts,
+                                                             demo.settings)
+                rate, samples = chunk
+                conv = session.conversation
+                events = conv.feed(samples, rate) + conv.poll(0.0)
+            except Exception as error:  # noqa: BLE001
+                return history, session, f"⚠ {friendly(error)}", keep, keep, keep, keep, keep, keep
+            status, panels, player = keep, [keep, keep, keep, keep], keep
+            state = conv.state.replace("_", " ")
+            for event in events:
+                if isinstance(event, SpeechStarted) and not event.during_reply:
+                    state = "hearing you…"
+                elif isinstance(event, EndOfTurn):
+                    session.live_turn += 1
+                    session.live_urls = []
+                    history += [{"role": "user", "content": f"(spoken) {event.transcript.text}"},
+                                {"role": "assistant", "content": ""}]
+                elif isinstance(event, ReplyAudio):
+                    index = len(session.live_urls)
+                    path = MEDIA_DIR / f"live-{session.agent.session_id}-{session.live_turn}-{index:02d}.mp4"
+                    session.voice.renderer.render_chunk(event.chunk, path)
+                    session.live_urls.append(media_url(path))
+                    if history and history[-1]["role"] == "assistant":
+                        history[-1] = {"role": "assistant",
+                                       "content": (message_text(history[-1]) + " " + event.chunk.text).strip()}
+                    player = json.dumps({"turn": f"live-{session.live_turn}", "urls": session.live_urls})
+                elif isinstance(event, PlaybackStopped) and event.barge_in:
+                    player = json.dumps({"turn": f"stopped-{session.live_turn}", "urls": [], "stop": True})
+                    state = "stopped: you spoke"
+                elif isinstance(event, Backchannel):
+                    state = "heard a backchannel, still talking"
+                elif isinstance(event, ReplyDone) and event.turn is not None:
+                    turn = event.turn
+                    panels = [plan_markdown(turn), perception_markdown(turn), timings_markdown(turn),
+                              emotion_chart(session.agent.history)]
+                elif isinstance(event, NoSpeech):
+                    state = "I didn't catch any words"
+                elif isinstance(event, ConversationError):
+                    status = f"⚠ {event.message}"
+            return (history, session, status, *panels, player, f"*{state}*")
+
+        live.stream(on_live, [live, chat, session_state],
+                    [chat, session_state, status, plan_view, perception_view, timings_view, chart, segments, live_state],
+                    stream_every=0.25, time_limit=900, concurrency_limit=4)
 
         def on_new(session: Session | None):
             fresh = Session(ensure(session).agent.fork())

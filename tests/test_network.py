@@ -22,7 +22,9 @@ def getaddrinfo(host, *args, **kwargs):
     return real_getaddrinfo(host, *args, **kwargs)
 socket.getaddrinfo = getaddrinfo
 from agent import Agent, Settings
-turn = Agent(Settings()).respond("I lost my job today and I feel like a failure.")
+# the default configuration, except that the small LLM is asked to reword every strategy, so the turn surely
+# makes its HTTP call to the embedded server
+turn = Agent(Settings(planner={"rewrite_skip": []})).respond("I lost my job today and I feel like a failure.")
 print(json.dumps({"reply": turn.reply.text, "seen": seen}))
 """
 
