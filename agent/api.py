@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import secrets
+import tempfile
 import threading
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
+from .audio import AudioError
 from .config import Settings
 from .pipeline import Agent
 from .planner.llm import LLMError
@@ -82,8 +85,22 @@ class Sessions:
             self._agents.pop(session_id, None)
 
 
+async def _upload_bytes(field, name: str) -> bytes | None:
+    """An uploaded file's bytes (None when the field is absent); a plain string is not a file."""
+    if field is None or field == "":
+        return None
+    if isinstance(field, str):
+        raise HTTPException(400, f"'{name}' must be a file upload")
+    data = await field.read()
+    if not data:
+        raise HTTPException(400, f"the '{name}' file is empty")
+    return data
+
+
 def create_app(settings: Settings | None = None, agent: Agent | None = None) -> FastAPI:
     settings = settings or Settings()
+    media_dir = Path(tempfile.gettempdir()) / "attune-media"
+    media_dir.mkdir(parents=True, exist_ok=True)
     store = ConversationStore(settings.store_path)
     base = agent or Agent(settings, store=store)
     if base.store is None:
@@ -111,6 +128,14 @@ def create_app(settings: Settings | None = None, agent: Agent | None = None) -> 
     @app.exception_handler(InputError)
     async def input_error(_request, error: InputError):
         return JSONResponse({"error": str(error), "kind": "input"}, 400)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request, error: HTTPException):
+        return JSONResponse({"error": str(error.detail), "kind": "request"}, error.status_code)
+
+    @app.exception_handler(AudioError)
+    async def audio_error(_request, error: AudioError):
+        return JSONResponse({"error": str(error), "kind": "audio"}, 400)
 
     @app.exception_handler(LLMError)
     async def llm_error(_request, error: LLMError):
@@ -157,16 +182,48 @@ def create_app(settings: Settings | None = None, agent: Agent | None = None) -> 
 
     @app.post("/v1/turn", dependencies=[Depends(authorise)])
     async def turn_endpoint(request: Request):
-        form = await request.form()
-        text = form.get("text")
-        session_id = form.get("session_id") or None
-        if not isinstance(text, str) or not text.strip():
-            raise HTTPException(400, "send a non-empty 'text' field")
-        session_agent = sessions.get(session_id if isinstance(session_id, str) else None)
+        """Multipart: ``text`` and/or ``audio`` (any common format) and/or ``image``; ``session_id``; ``speak``
+        (true: the reply also as WAV + talking-avatar MP4, linked under /v1/media)."""
         from starlette.concurrency import run_in_threadpool
 
-        turn = await run_in_threadpool(session_agent.respond, text)
-        return {"session_id": session_agent.session_id, "turn": turn.model_dump(mode="json")}
+        form = await request.form()
+        text = form.get("text")
+        text = text if isinstance(text, str) and text.strip() else None
+        audio = await _upload_bytes(form.get("audio"), "audio")
+        image = await _upload_bytes(form.get("image"), "image")
+        if text is None and audio is None:
+            raise HTTPException(400, "send a non-empty 'text' field or an 'audio' file")
+        session_id = form.get("session_id")
+        session_agent = sessions.get(session_id if isinstance(session_id, str) and session_id else None)
+        speak = str(form.get("speak", "")).lower() in {"1", "true", "yes"}
+        if not speak:
+            turn = await run_in_threadpool(lambda: session_agent.respond(text, audio=audio, image=image))
+            return {"session_id": session_agent.session_id, "turn": turn.model_dump(mode="json")}
+        from .spoken import Voice
+
+        def spoken_turn():
+            voice = Voice(session_agent, video=True, out_dir=media_dir)
+            return voice.speak(text, audio=audio, image=image).result()
+
+        spoken = await run_in_threadpool(spoken_turn)
+        media = spoken.media.model_dump()
+        media["segments"] = [{**seg, "audio": _media_link(seg["audio"]), "video": _media_link(seg["video"])}
+                             for seg in media["segments"]]
+        for key in ("audio_path", "video_path", "timeline_path"):
+            media[key] = _media_link(media[key])
+        return {"session_id": session_agent.session_id, "turn": spoken.turn.model_dump(mode="json"), "media": media}
+
+    def _media_link(path: str | None) -> str | None:
+        if not path:
+            return None
+        return "/v1/media/" + str(Path(path).resolve().relative_to(media_dir.resolve()))
+
+    @app.get("/v1/media/{name:path}", dependencies=[Depends(authorise)])
+    def media_file(name: str):
+        path = (media_dir / name).resolve()
+        if media_dir.resolve() not in path.parents or not path.is_file():
+            raise HTTPException(404, "no such media file")
+        return FileResponse(path)
 
     @app.get("/v1/sessions/{session_id}", dependencies=[Depends(authorise)])
     def export_session(session_id: str, format: Literal["json", "markdown"] = "json"):

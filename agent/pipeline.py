@@ -18,7 +18,7 @@ from .affect.agent_emotion import next_agent_emotion
 from .affect.strategy import StrategyContext, StrategyPlanner, load_strategy_planner
 from .config import Settings
 from .embeddings import shared_embedder
-from .audio import load_audio
+from .audio import AudioError, load_audio
 from .perception.perceiver import Perceiver
 from .perception.text import TextEmotionModel
 from .persona import load_avatar
@@ -157,7 +157,12 @@ class Agent:
             warnings: list[str] = []
             samples, transcript = None, None
             if given.audio is not None:
-                samples, transcript = self._listen(given.audio, warnings, timings)
+                try:
+                    samples, transcript = self._listen(given.audio, warnings, timings)
+                except AudioError as error:
+                    if given.text is None:
+                        raise
+                    warnings.append(f"audio: {error}")  # the typed words still make a turn
                 if given.text is None and not transcript:
                     raise InputError("I couldn't make out any words in the recording; could you say it again or type it?")
             text, text_warnings = clean_user_text(given.text if given.text is not None else transcript,

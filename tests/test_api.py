@@ -103,3 +103,29 @@ def test_fuzzed_text_never_crashes_the_api(server, text):
                    json={"messages": [{"role": "user", "content": text}], "user": "fuzz"})
     assert r.status_code in (200, 400), r.text
     assert "Traceback" not in r.text
+
+
+def test_spoken_turn_returns_audio_and_video_links(server, tmp_path):
+    from agent import Settings
+    from agent.audio import write_wav
+    from agent.speech.tts import concatenate, load_tts
+
+    audio, rate, _ = concatenate(list(load_tts(Settings()).synthesize("I miss my grandmother so much.", "sadness", 0.5)))
+    wav = write_wav(tmp_path / "in.wav", audio, rate)
+    with open(wav, "rb") as f:
+        r = httpx.post(server + "/v1/turn", files={"audio": ("in.wav", f, "audio/wav")},
+                       data={"session_id": "erin", "speak": "true"}, timeout=180)
+    body = r.json()
+    assert r.status_code == 200, body
+    assert "grandmother" in body["turn"]["transcript"].lower()
+    assert body["turn"]["perception"]["voice"] is not None
+    media = body["media"]
+    assert media["segments"] and media["audio_path"].startswith("/v1/media/")
+    video = httpx.get(server + media["segments"][0]["video"], timeout=30)
+    assert video.status_code == 200 and video.content[4:8] == b"ftyp"  # an MP4
+    assert httpx.get(server + "/v1/media/../../etc/passwd").status_code == 404
+
+
+def test_bad_audio_upload_is_a_clear_400(server):
+    r = httpx.post(server + "/v1/turn", files={"audio": ("x.wav", b"not audio at all", "audio/wav")}, timeout=60)
+    assert r.status_code == 400 and "audio" in r.json()["error"]
