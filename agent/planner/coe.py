@@ -83,6 +83,8 @@ class CoEPlanner:
         for sentence in buffer.flush():
             if admit(sentence):
                 yield sentence
+        if not kept:
+            raise ValueError("no sentence of the LLM's reply passed the checks")
         text = " ".join(kept)
         verdict = self.gate.check(text, ctx.user_text, strategy=plan.strategy,
                                   user_valence=ctx.user_state.fused.vad.valence)

@@ -322,10 +322,11 @@ class _EspeakLib:
             i += 1
         return 0
 
-    def synth(self, text: str, voice: str, rate: int, pitch: int, pitch_range: int) -> tuple[np.ndarray, list]:
+    def synth(self, text: str, voice: str, rate: int, pitch: int, pitch_range: int,
+              volume: int = 100) -> tuple[np.ndarray, list]:
         if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
             raise TTSError(f"unknown espeak-ng voice {voice!r} (try en-us, en-us+f3, en+m3)")
-        for parameter, value in ((_RATE, rate), (_PITCH, pitch), (_RANGE, pitch_range), (_VOLUME, 100)):
+        for parameter, value in ((_RATE, rate), (_PITCH, pitch), (_RANGE, pitch_range), (_VOLUME, volume)):
             self.lib.espeak_SetParameter(parameter, int(value), 0)
         self._pcm, self._events = [], []
         data = text.encode("utf-8") + b"\0"
@@ -343,6 +344,16 @@ def _espeak_lib() -> _EspeakLib:
         if "espeak" not in _CACHE:
             _CACHE["espeak"] = _EspeakLib()
         return _CACHE["espeak"]
+
+
+def espeak_raw(text: str, voice: str = "en-us", rate: int = 175, pitch: int = 50, pitch_range: int = 50,
+               volume: int = 100) -> tuple[np.ndarray, int]:
+    """espeak-ng speech with its raw parameters (words/min, 0–100, 0–100, 0–200), for tests and calibration.
+    The library is process-global: everything must go through this one wrapper, or callbacks get crossed."""
+    lib = _espeak_lib()
+    with _LOCK:
+        samples, _ = lib.synth(text, voice, rate, pitch, pitch_range, volume)
+    return samples, lib.sample_rate
 
 
 class EspeakTTS:
