@@ -13,7 +13,7 @@ from .config import Settings
 
 
 # Each pipeline area adds its own subcommands: a module with register(sub, bench, common) (see below).
-COMMAND_MODULES: tuple[str, ...] = ("agent.perception.commands", "agent.speech.commands",
+COMMAND_MODULES: tuple[str, ...] = ("agent.perception.commands", "evals.commands", "agent.speech.commands",
                                     "agent.affect.commands", "agent.avatar.commands")
 
 
