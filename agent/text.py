@@ -89,11 +89,27 @@ _PERSON = {
                                "they'd", "they'll", "they", "them", "their", "theirs", "themselves", "they're",
                                "they've"])),
 }
+# words after which 'you' is the subject of what follows
+_SUBJECT_SLOT = {"", "and", "but", "so", "because", "if", "when", "that", "then", "or", "since", "while", "think",
+                 "know", "hope", "wish", "feel", "said", "says", "maybe"}
 _BE_AFTER_I = {"second": {"am": "you are", "was": "you were"}, "third": {"am": "they are", "was": "they were"}}
 
 
 def reflect(clause: str, person: str = "second") -> str:
     """'I lost my job' → 'you lost your job' (second) or 'they lost their job' (third)."""
     text = re.sub(r"\bI\s+(am|was)\b", lambda m: "\x00" + m.group(1).lower(), clause.replace("’", "'"), flags=re.I)
-    text = re.sub(r"[A-Za-z']+", lambda m: _PERSON[person].get(m.group(0).lower(), m.group(0)), text)
+    words = re.findall(r"[A-Za-z']+|[^A-Za-z']+", text)
+    out, previous = [], ""
+    for word in words:
+        key = word.lower()
+        if key == "you" and person == "second":
+            # 'you' as a subject becomes 'I', as an object 'me' ("brings you here" → "brings me here")
+            out.append("I" if previous in _SUBJECT_SLOT else "me")
+        elif re.match(r"[A-Za-z']+$", word):
+            out.append(_PERSON[person].get(key, word))
+        else:
+            out.append(word)
+        if re.match(r"[A-Za-z']+$", word):
+            previous = key
+    text = "".join(out)
     return re.sub("\x00(am|was)", lambda m: _BE_AFTER_I[person][m.group(1)], text).strip()

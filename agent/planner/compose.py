@@ -40,9 +40,12 @@ _VERBISH = re.compile(r"\b(is|are|was|were|be|been|has|have|had|do|does|did|can|
                       r"you|he|she|they|it|me|him|her|them)\b", re.I)
 
 
+_DETERMINER = re.compile(r"^(your|my|the|a|an|this|that|all|these|those|some|our|their)\b", re.I)
+
+
 def is_noun_phrase(clause: str) -> bool:
-    """'your divorce', 'rough week at work': a thing, not an event ('your dog died')."""
-    return len(clause.split()) <= 6 and not _VERBISH.search(clause)
+    """'your divorce', 'the exams next week': a thing, not an event ('your dog died')."""
+    return bool(_DETERMINER.match(clause)) and len(clause.split()) <= 6 and not _VERBISH.search(clause)
 
 
 def is_feeling_statement(clause: str) -> bool:
@@ -64,6 +67,19 @@ class TurnContext:
     history: list[tuple[str, str]]
     persona_name: str
     persona_style: str
+
+
+_SUBJECT_START = re.compile(r"^((?i:i|you|he|she|it|we|they|my|your|his|her|our|their|the|a|an|this|that|these|"
+                            r"those|there|someone|somebody|nobody|no one|everyone|everybody|people|nothing|everything)"
+                            r"|[A-Z][a-z]+)\b")
+
+
+def usable_cause(clause: str) -> bool:
+    """A clause that can stand in a sentence of ours: it has a subject, no list or markup, and is short."""
+    words = clause.split()
+    return (2 <= len(words) <= CAUSE_MAX_WORDS and bool(_SUBJECT_START.match(clause) or is_noun_phrase(clause))
+            and not re.search(r"[:\n*#•]|\b\d+[.)]", clause) and not is_feeling_statement(clause)
+            and not QUESTION.match(clause) and "?" not in clause)
 
 
 def emotion_cause(text: str, cues: list[str]) -> str:
@@ -137,9 +153,7 @@ class GroundedComposer:
         cause = _sentence_middle(reflect(plan.emotion_cause))
         if plan.strategy == "Others" and ctx.turn_index == 0:
             return self._pick(self.templates["greeting"], ctx)
-        usable = (2 <= len(cause.split()) <= CAUSE_MAX_WORDS and not is_feeling_statement(plan.emotion_cause)
-                  and not QUESTION.match(plan.emotion_cause) and "?" not in plan.emotion_cause)
-        if usable and plan.strategy not in {"Restatement or Paraphrasing"}:
+        if usable_cause(plan.emotion_cause) and plan.strategy not in {"Restatement or Paraphrasing"}:
             kind = "opener_about" if is_noun_phrase(cause) else "opener_with_cause"
             return self._pick(self.templates[kind][label], ctx).format(cause=cause)
         return self._pick(self.templates["opener"][label], ctx)
@@ -148,7 +162,7 @@ class GroundedComposer:
         """A strategy sentence from parts we control: a template or the best retrieved supporter sentence."""
         feeling = plan.emotion if plan.emotion != "neutral" else "this way"
         cause = _sentence_middle(reflect(plan.emotion_cause))
-        if plan.strategy == "Restatement or Paraphrasing" and len(cause.split()) <= CAUSE_MAX_WORDS:
+        if plan.strategy == "Restatement or Paraphrasing" and usable_cause(plan.emotion_cause):
             return self._pick(self.templates["restatement"], ctx).format(cause=cause, feeling=feeling)
         if plan.strategy == "Reflection of Feelings":
             return self._pick(self.templates["reflection"], ctx).format(feeling=feeling)

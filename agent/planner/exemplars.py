@@ -31,7 +31,8 @@ _STRATEGY_TAG = re.compile(r"^\[(?P<name>[^\]]+)\]\s*(?P<text>.*)$", re.S)
 _CONTEXT_BOUND = re.compile(
     r"\b(as i said|like i said|you mentioned|mentioned earlier|you said earlier|above|link|website|www|http|"
     r"google|youtube|reddit|app\b|bye|goodbye|good night|take care|have a (?:good|great|nice)|thank you for|"
-    r"thanks for|you're welcome|welcome|hello|hi\b|hey\b|nice to meet)", re.I)
+    r"thanks for|you're welcome|welcome|hello|hi\b|hey\b|nice to meet|how (can|may) i help|what can i do for you|"
+    r"i'?m (doing )?(well|good|fine|great)|tonight|this evening|this morning)", re.I)
 _PERSONAL = re.compile(
     r"\b(my|our) (wife|husband|son|daughter|kids?|children|mother|mom|mum|father|dad|aunt|uncle|brother|sister|"
     r"cousin|friends?|boss|job|girlfriend|boyfriend|partner|family|grand\w+|dog|cat|ex|parents?|niece|nephew|"
