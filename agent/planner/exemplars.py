@@ -128,6 +128,12 @@ def write_corpus(exemplars: list[Exemplar], path: Path) -> None:
             f.write(json.dumps(e.__dict__, ensure_ascii=False) + "\n")
 
 
+def model_identity(model_dir: Path) -> str:
+    """Names and sizes of a model's files: the same model installed elsewhere keeps its cached index."""
+    files = sorted(p for p in Path(model_dir).rglob("*") if p.is_file() and p.suffix in {".json", ".safetensors", ".bin", ".txt"})
+    return "|".join(f"{p.relative_to(model_dir)}:{p.stat().st_size}" for p in files)
+
+
 class ExemplarIndex:
     """Strategy-filtered nearest-neighbour search over curated supporter turns."""
 
@@ -145,7 +151,7 @@ class ExemplarIndex:
             raise FileNotFoundError(f"exemplar corpus not found: {self.corpus_path} (build it: attune data exemplars)")
         raw = self.corpus_path.read_bytes()
         self.exemplars = [Exemplar(**json.loads(line)) for line in raw.decode("utf-8").splitlines() if line.strip()]
-        key = hashlib.sha1(raw + str(self.embedder.model_path).encode()).hexdigest()[:16]
+        key = hashlib.sha1(raw + model_identity(self.embedder.model_path).encode()).hexdigest()[:16]
         cache = self.cache_dir / f"exemplars-{key}.npz"
         if cache.is_file():
             with np.load(cache) as stored:
