@@ -32,6 +32,9 @@ FEELING_ONLY = re.compile(r"^(i|i'm|im|i am|i feel|i've been|feeling|so|really|j
 FEELING_STATEMENT = re.compile(r"^\s*(i|i'm|im|i am|i've been|i have been|i was)\b.{0,30}\b(feel|feeling|felt)\b", re.I)
 QUESTION = re.compile(r"^\s*(what|how|why|when|where|who|which|should|can|could|would|do|does|is|are)\b", re.I)
 CAUSE_MAX_WORDS = 14
+# a retrieved sentence is said as it is, so it must be about this person's situation (cosine to their words);
+# below this, a generic sentence of ours is safer ("Do you like christmas cookies?" scored 0.2 for a grief message)
+EXEMPLAR_RELEVANCE = 0.3
 MIN_BODY_WORDS = 5  # shorter retrieved sentences ("Breakup from a girlfriend?") lean on their own dialogue
 
 
@@ -89,8 +92,8 @@ def emotion_cause(text: str, cues: list[str]) -> str:
         return after_because.group(1).strip()
     events = [c for c in clauses(text) if not is_feeling_statement(c) and not QUESTION.match(c) and not c.endswith("?")]
     if events:
-        cued = [c for c in events if any(c in cue or cue in c for cue in cues)]
-        return (cued or events)[0]
+        # what happened usually comes first ("my grandmother passed away …, and I keep thinking …")
+        return events[0]
     return cues[0] if cues else text
 
 
@@ -122,7 +125,8 @@ class GroundedComposer:
         scenarios = {k: v for k, v in json.loads((self.data_dir / "scenarios.json").read_text()).items()
                      if not k.startswith("_")}
         self.scenario_names = list(scenarios)
-        self.scenario_vectors = self.embedder.encode(list(scenarios.values()))
+        self.scenario_tone = {k: v["tone"] for k, v in scenarios.items()}
+        self.scenario_vectors = self.embedder.encode([v["text"] for v in scenarios.values()])
         self.index.setup()
         self._ready = True
 
@@ -150,6 +154,9 @@ class GroundedComposer:
     def opener(self, ctx: TurnContext, plan: Plan) -> str:
         fused = ctx.user_state.fused
         label = fused.label if fused.label in self.templates["opener"] else "neutral"
+        scenario = plan.event_scenario.split(":", 1)[0]
+        if label == "neutral" and self.scenario_tone.get(scenario) == "negative":
+            label = "sadness"  # a flat-sounding message about a painful situation still deserves warmth
         cause = _sentence_middle(reflect(plan.emotion_cause))
         if plan.strategy == "Others" and ctx.turn_index == 0:
             return self._pick(self.templates["greeting"], ctx)
@@ -174,7 +181,7 @@ class GroundedComposer:
             sentence = key_sentence(text, plan.strategy)
             verdict = self.gate.check(sentence, ctx.user_text, strategy=plan.strategy, max_words=self.body_words,
                                       user_valence=ctx.user_state.fused.vad.valence, known_text=known)
-            if verdict.passed and len(sentence.split()) >= MIN_BODY_WORDS:
+            if verdict.passed and len(sentence.split()) >= MIN_BODY_WORDS and (verdict.relevance or 0) >= EXEMPLAR_RELEVANCE:
                 passing.append((verdict.relevance or 0.0, sentence))
         if passing:
             return max(passing)[1]
