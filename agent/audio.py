@@ -33,8 +33,31 @@ def _decode_with_ffmpeg(data: bytes, rate: int) -> np.ndarray:
     return np.frombuffer(proc.stdout, dtype=np.float32).copy()
 
 
-def load_audio(source: str | Path | bytes, rate: int = 16000, max_seconds: float = DEFAULT_MAX_SECONDS) -> np.ndarray:
-    """Mono float32 samples in [-1, 1] at ``rate`` Hz. Raises AudioError for empty, corrupt or too-long input."""
+def _from_array(samples: np.ndarray, source_rate: int, rate: int, max_seconds: float) -> np.ndarray:
+    y = np.asarray(samples, dtype=np.float32)
+    if y.ndim == 2:  # (n, channels) or (channels, n): mix to mono
+        y = y.mean(axis=1 if y.shape[0] > y.shape[1] else 0)
+    if y.ndim != 1:
+        raise AudioError(f"audio arrays must be 1-D (or 2-D with channels), not shape {y.shape}")
+    if y.size == 0:
+        raise AudioError("the audio has no samples")
+    if not np.all(np.isfinite(y)):
+        raise AudioError("the audio contains invalid samples (NaN or infinity)")
+    if y.size / source_rate > max_seconds:
+        raise AudioError(f"the audio is {y.size / source_rate / 60:.1f} minutes long; the limit is {max_seconds / 60:.1f} minutes")
+    if source_rate != rate:
+        import librosa
+
+        y = librosa.resample(y, orig_sr=source_rate, target_sr=rate, res_type="soxr_hq")
+    return np.clip(y, -1.0, 1.0).astype(np.float32)
+
+
+def load_audio(source: str | Path | bytes | np.ndarray, rate: int = 16000, max_seconds: float = DEFAULT_MAX_SECONDS,
+               source_rate: int | None = None) -> np.ndarray:
+    """Mono float32 samples in [-1, 1] at ``rate`` Hz from a path, encoded bytes, or an array of samples at
+    ``source_rate`` (default: ``rate``). Raises AudioError for empty, corrupt, invalid or too-long input."""
+    if isinstance(source, np.ndarray):
+        return _from_array(source, source_rate or rate, rate, max_seconds)
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.is_file():

@@ -299,24 +299,7 @@ class VoiceEmotionModel:
 
     def load(self, audio: str | Path | bytes | np.ndarray, rate: int = RATE) -> np.ndarray:
         """16 kHz mono float32 from a path, encoded bytes, or an array (at ``rate``). Raises AudioError."""
-        if isinstance(audio, np.ndarray):
-            y = np.asarray(audio, dtype=np.float32)
-            if y.ndim == 2:  # (n, channels) or (channels, n)
-                y = y.mean(axis=1 if y.shape[0] > y.shape[1] else 0)
-            if y.ndim != 1:
-                raise AudioError(f"audio arrays must be 1-D (or 2-D with channels), not {y.shape}")
-            if y.size == 0:
-                raise AudioError("the audio has no samples")
-            if not np.all(np.isfinite(y)):
-                raise AudioError("the audio contains invalid samples (NaN or infinity)")
-            if y.size / rate > self.max_seconds:
-                raise AudioError(f"the audio is {y.size / rate:.0f} s long; the limit is {self.max_seconds:.0f} s")
-            if rate != RATE:
-                import librosa
-
-                y = librosa.resample(y, orig_sr=rate, target_sr=RATE, res_type="soxr_hq")
-            return np.clip(y, -1.0, 1.0).astype(np.float32)
-        return load_audio(audio, rate=RATE, max_seconds=self.max_seconds)
+        return load_audio(audio, rate=RATE, max_seconds=self.max_seconds, source_rate=rate)
 
     def analyze(self, audio: str | Path | bytes | np.ndarray, speaker_id: str = "user", rate: int = RATE,
                 update_baseline: bool = True) -> VoiceResult:

@@ -68,23 +68,7 @@ class WhisperASR:
             self.model = _MODELS[key]
 
     def transcribe(self, samples: np.ndarray, rate: int = ASR_RATE) -> Transcript:
-        samples = np.asarray(samples, dtype=np.float32)
-        if samples.ndim == 2:  # (n, channels) or (channels, n): mix to mono
-            samples = samples.mean(axis=1 if samples.shape[0] > samples.shape[1] else 0)
-        if samples.ndim != 1:
-            raise AudioError(f"expected mono or stereo samples, got an array of shape {samples.shape}")
-        if samples.size == 0:
-            raise AudioError("the audio has no samples")
-        if not np.all(np.isfinite(samples)):
-            raise AudioError("the audio contains invalid samples (NaN or infinity)")
-        if samples.size / rate > self.speech.max_audio_seconds:
-            raise AudioError(f"the audio is {samples.size / rate / 60:.1f} minutes long; the limit is "
-                             f"{self.speech.max_audio_seconds / 60:.1f} minutes")
-        if rate != ASR_RATE:
-            import librosa
-
-            samples = librosa.resample(samples, orig_sr=rate, target_sr=ASR_RATE, res_type="soxr_hq")
-        samples = np.clip(samples, -1.0, 1.0).astype(np.float32)
+        samples = load_audio(np.asarray(samples), ASR_RATE, self.speech.max_audio_seconds, source_rate=rate)
         duration = samples.size / ASR_RATE
         warnings = audio_quality(samples, ASR_RATE)
         language = self.speech.asr_language or "en"
