@@ -183,6 +183,13 @@ def cmd_bench_load(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_ui(args: argparse.Namespace) -> int:
+    from evals.ui_latency import bench_ui
+
+    emit(args, bench_ui(args.turns, args.screenshots))
+    return 0
+
+
 def cmd_bench_emotion(args: argparse.Namespace) -> int:
     from evals.emotion_bench import bench_emotion
 
@@ -256,6 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--turns", type=int, default=10)
     p.add_argument("--time-limit", type=float, default=1800, help="seconds")
     p.set_defaults(func=cmd_bench_load)
+    p = bench.add_parser("ui", parents=[common], help="click-to-first-audio of the demo in chromium")
+    p.add_argument("--turns", type=int, default=5)
+    p.add_argument("--screenshots", help="folder for screenshots of the page")
+    p.set_defaults(func=cmd_bench_ui)
     p = bench.add_parser("emotion", parents=[common], help="text emotion on MELD-format CSV")
     p.add_argument("--data", required=True)
     p.add_argument("--plot", help="confusion-matrix PNG (default: next to the data)")

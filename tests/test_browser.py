@@ -179,11 +179,11 @@ def test_hands_free_conversation_hears_and_answers(browser, app_url, tmp_path):
         page.goto(app_url)
         page.get_by_role("tab", name="Hands-free").click()
         page.locator("#live-mic button", has_text="Record").first.click()
-        page.wait_for_function("document.querySelector('#chat').innerText.includes('(spoken)')", timeout=90_000)
+        page.wait_for_function("document.querySelector('#chat').innerText.includes('(spoken)')", timeout=180_000)
         assert "exhausted" in page.locator("#chat").inner_text()  # end of turn came from the silence, by itself
         page.wait_for_function("""() => { const v = document.querySelector('#avatar video');
                                           return v && v.currentSrc.includes('live-') && v.currentTime > 0.1; }""",
-                               timeout=90_000)
+                               timeout=180_000)
         page.screenshot(path=str(ARTIFACTS / "hands-free.png"), full_page=True)
     finally:
         b.close()

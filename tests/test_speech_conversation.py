@@ -83,9 +83,9 @@ def test_end_of_turn_after_silence_threshold(conv, voice):
     assert any(isinstance(e, SpeechStarted) for e in events)
     feed(conv, silence(0.5))
     assert not conv.replying and conv.state == "user_speaking"  # 500 ms < 700 ms: still their turn
-    feed(conv, silence(0.3))
+    events = feed(conv, silence(0.3))  # the end of turn may come here already (early recognition reused)
     assert conv.replying
-    events = until(conv, ReplyDone)
+    events += until(conv, ReplyDone)
     eot = next(e for e in events if isinstance(e, EndOfTurn))
     assert "job" in eot.transcript.text.lower() and 0.65 <= eot.at - eot.speech_end <= 0.8
     audio = [e for e in events if isinstance(e, ReplyAudio)]
@@ -95,9 +95,9 @@ def test_end_of_turn_after_silence_threshold(conv, voice):
 
 
 def test_mid_sentence_pause_does_not_end_the_turn(conv, voice):
-    feed(conv, np.concatenate([voice("My sister moved away."), silence(0.45), voice("I miss her every day."),
-                               silence(0.9)]))
-    events = until(conv, EndOfTurn)
+    events = feed(conv, np.concatenate([voice("My sister moved away."), silence(0.45), voice("I miss her every day."),
+                                        silence(0.9)]))
+    events += until(conv, EndOfTurn) if not any(isinstance(e, EndOfTurn) for e in events) else []
     text = next(e for e in events if isinstance(e, EndOfTurn)).transcript.text.lower()
     assert "sister" in text and "miss" in text
 
@@ -125,8 +125,8 @@ def test_backchannel_does_not_interrupt_but_barge_in_does(conv, voice):
     stopped = [e for e in events if isinstance(e, PlaybackStopped)]
     assert stopped and stopped[0].barge_in
     assert conv.state == "user_speaking"  # the interruption becomes the user's next turn
-    feed(conv, silence(0.9))
-    events = until(conv, EndOfTurn)
+    events = feed(conv, silence(0.9))  # the end of turn may come here already (early recognition reused)
+    events += until(conv, EndOfTurn) if not any(isinstance(e, EndOfTurn) for e in events) else []
     text = next(e for e in events if isinstance(e, EndOfTurn)).transcript.text.lower()
     assert "passed" in text
 

@@ -1,0 +1,89 @@
+"""Click-to-first-audio in the browser: the demo in Debian's chromium, N typed turns, the time from clicking Send
+to the avatar's video playing (its audio starts with it). Saves screenshots.
+
+Reproduce: ``attune bench ui --turns 5 --screenshots docs/screenshots --json`` (needs /usr/bin/chromium).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from .latency import MESSAGES
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--autoplay-policy=no-user-gesture-required"]
+
+
+def bench_ui(turns: int = 5, screenshots: str | Path | None = None, chromium: str = "/usr/bin/chromium") -> dict:
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "ATTUNE_UI_PORT": str(port), "ATTUNE_STORE_PATH": str(Path(tmp) / "ui.db")}
+        app = subprocess.Popen([sys.executable, str(ROOT / "app.py")], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}/"
+        try:
+            deadline = time.time() + 300
+            while True:
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.time() > deadline or app.poll() is not None:
+                    raise RuntimeError("the demo did not start")
+                time.sleep(1)
+            click_to_audio, click_to_text = [], []
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                page.goto(url)
+                for i in range(turns):
+                    page.locator("#message textarea").fill(MESSAGES[i % len(MESSAGES)])
+                    start = time.perf_counter()
+                    page.locator("#send").click()
+                    page.wait_for_function(
+                        """(n) => { const b = document.querySelectorAll('#chat .bot, #chat [data-testid="bot"]');
+                                    return b.length >= n && b[n-1].innerText.trim().length > 0; }""",
+                        arg=i + 1, timeout=180_000)
+                    click_to_text.append((time.perf_counter() - start) * 1000)
+                    page.wait_for_function(
+                        """(n) => { const v = document.querySelector('#avatar video');
+                                    return v && v.currentSrc.includes('sentence-00.mp4') && !v.paused && v.currentTime > 0
+                                           && window.__attuneSeen !== v.currentSrc; }""",
+                        arg=i, timeout=180_000)
+                    click_to_audio.append((time.perf_counter() - start) * 1000)
+                    page.evaluate("() => { window.__attuneSeen = document.querySelector('#avatar video').currentSrc; }")
+                    page.wait_for_function("document.querySelector('#plan').innerText.includes('Strategy')",
+                                           timeout=180_000)
+                    if screenshots and i in (0, turns - 1):
+                        Path(screenshots).mkdir(parents=True, exist_ok=True)
+                        time.sleep(1.0)
+                        page.screenshot(path=str(Path(screenshots) / f"demo-turn-{i + 1}.png"), full_page=True)
+                if screenshots:
+                    page.get_by_role("tab", name="Emotion chart").click()
+                    time.sleep(1.0)
+                    page.screenshot(path=str(Path(screenshots) / "demo-emotion-chart.png"), full_page=True)
+                browser.close()
+        finally:
+            app.terminate()
+            app.wait(timeout=30)
+    pct = lambda v, q: round(float(np.percentile(v, q)), 1)  # noqa: E731
+    return {"turns": turns,
+            "click_to_first_audio_ms": {"p50": pct(click_to_audio, 50), "p95": pct(click_to_audio, 95),
+                                        "all": [round(x, 1) for x in click_to_audio]},
+            "click_to_first_text_ms": {"p50": pct(click_to_text, 50), "p95": pct(click_to_text, 95)},
+            "screenshots": str(screenshots) if screenshots else None}
