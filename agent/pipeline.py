@@ -69,7 +69,7 @@ class Agent:
         s = self.settings
         self.avatar = load_avatar(s.avatars_dir, s.avatar)
         self.embedder = shared_embedder(s.embedder(), s.torch_threads)
-        self.text_emotion = TextEmotionModel(self.embedder, s.data_dir)
+        self.text_emotion = TextEmotionModel(self.embedder, s.data_dir, s.cache_dir)
         self.perceiver = Perceiver(s, self.embedder, text_model=self.text_emotion)
         self._asr = None  # speech recognition loads on the first spoken turn
         self.safety = CrisisDetector(self.embedder, s.data_dir, s.prompts_dir, s.safety.locale, s.safety.semantic_threshold)

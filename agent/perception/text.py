@@ -1,12 +1,16 @@
-"""Text emotion: MiniLM embeddings → the 7 MELD classes, a finer EmpatheticDialogues label, VAD and cue words.
+"""Text emotion: sentence embeddings → the 7 MELD classes, a finer EmpatheticDialogues label, VAD and cue words.
 
 Coarse backend: a trained head (data/text_emotion_head.npz, built by ``python -m
 agent.perception.train_text_emotion``) when present, else prototype similarity (zero-shot,
-data/emotion_prototypes.json). The finer label always comes from the prototypes, searched within the coarse class.
+data/emotion_prototypes.json). The finer label always comes from the MiniLM prototypes, searched within the coarse
+class. The head's recipe names its encoder: MiniLM (the shared embedder), all-mpnet-base-v2 (assembled from its
+PyPI parts by mpnet.py, loaded lazily) or both concatenated. Should a head need mpnet and mpnet not be installed,
+the MiniLM head (data/text_emotion_head_minilm.npz) is used instead, with a warning.
 """
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Sequence
@@ -20,8 +24,17 @@ from ..vad import expected_vad
 # softmax temperature for cosine similarities of MiniLM prototypes (similarities span ~0.1–0.7)
 PROTOTYPE_TEMPERATURE = 0.05
 HEAD_FILE = "text_emotion_head.npz"
-# features: MiniLM(utterance) ‖ MiniLM(previous utterance + " " + utterance) ‖ 10 lexical numbers (see lexical())
-HEAD_RECIPE = "minilm-utt+joint-prev1+lex10-v1"
+FALLBACK_HEAD_FILE = "text_emotion_head_minilm.npz"  # used when the shipped head needs mpnet and it is missing
+# features: E(utterance) ‖ E(previous utterance + " " + utterance) ‖ 10 lexical numbers (see lexical()), where E is
+# MiniLM, mpnet, or both concatenated (MiniLM first); the recipe string names the encoder
+HEAD_RECIPES = {
+    "minilm": "minilm-utt+joint-prev1+lex10-v1",
+    "mpnet": "mpnet-utt+joint-prev1+lex10-v1",
+    "both": "minilm+mpnet-utt+joint-prev1+lex10-v1",
+}
+HEAD_ENCODER = "both"  # the encoder of the shipped head (train_text_emotion's default)
+HEAD_RECIPE = HEAD_RECIPES[HEAD_ENCODER]
+log = logging.getLogger(__name__)
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|,\s+|\s+(?:and|but|because|since|after|when)\s+", re.I)
 _TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - ",
                              "\u2013": "-", "\u2026": "...", "\xa0": " "})
@@ -56,8 +69,23 @@ def lexical(text: str, has_context: bool) -> np.ndarray:
     ], dtype=np.float32)
 
 
+class ConcatEmbedder:
+    """Embedders side by side: encode() concatenates their vectors (MiniLM ‖ mpnet for the "both" recipe)."""
+
+    def __init__(self, *embedders):
+        self.embedders = embedders
+
+    def encode(self, texts: Sequence[str], **kwargs) -> np.ndarray:
+        texts = list(texts)
+        return np.concatenate([e.encode(texts, **kwargs) for e in self.embedders], axis=1)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
 def head_features(embedder: Embedder, texts: Sequence[str], contexts: Sequence[Sequence[str]]) -> np.ndarray:
-    """The HEAD_RECIPE features of normalised texts, each with its previous utterances (oldest first)."""
+    """The head features of normalised texts, each with its previous utterances (oldest first); embedder is the
+    head's encoder (see HEAD_RECIPES)."""
     texts = list(texts)
     joint = [f"{ctx[-1]} {t}" if ctx else t for t, ctx in zip(texts, contexts)]
     utterance, joined = embedder.encode(texts), embedder.encode(joint)
@@ -69,9 +97,13 @@ class EmotionHead:
     """A softmax layer over head_features, stored as plain arrays (weights, bias, dev-tuned prior offsets)."""
 
     def __init__(self, path: Path):
+        encoders = {recipe: name for name, recipe in HEAD_RECIPES.items()}
         with np.load(path, allow_pickle=False) as z:
-            if str(z["recipe"]) != HEAD_RECIPE:
-                raise ValueError(f"{path}: feature recipe {z['recipe']} is not {HEAD_RECIPE}; retrain the head")
+            self.recipe = str(z["recipe"])
+            if self.recipe not in encoders:
+                raise ValueError(f"{path}: unknown feature recipe {self.recipe} (known: {sorted(encoders)}); "
+                                 "retrain the head")
+            self.encoder = encoders[self.recipe]
             self.labels = [str(x) for x in z["labels"]]
             self.weights, self.bias = z["weights"], z["bias"] + z["prior_offset"]
             self.meta = json.loads(str(z["meta"]))
@@ -83,9 +115,12 @@ class EmotionHead:
 
 
 class TextEmotionModel:
-    def __init__(self, embedder: Embedder, data_dir: Path):
+    def __init__(self, embedder: Embedder, data_dir: Path, cache_dir: Path | None = None):
+        """embedder: MiniLM (prototypes, and the head when its recipe says so); cache_dir: where mpnet is assembled
+        (default: Settings().cache_dir)."""
         self.embedder = embedder
         self.data_dir = Path(data_dir)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._ready = False
 
     def setup(self) -> None:
@@ -100,9 +135,32 @@ class TextEmotionModel:
         self._fine = self.embedder.encode([raw["fine"][k][1] for k in self.fine_labels])
         head_path = self.data_dir / HEAD_FILE
         self.head = EmotionHead(head_path) if head_path.is_file() else None
+        self.head_embedder = self.embedder
+        if self.head is not None and self.head.encoder != "minilm":
+            from .mpnet import MpnetNotInstalled
+
+            try:
+                mpnet = self._mpnet_embedder()
+                self.head_embedder = mpnet if self.head.encoder == "mpnet" else ConcatEmbedder(self.embedder, mpnet)
+            except MpnetNotInstalled as error:
+                head_path = self.data_dir / FALLBACK_HEAD_FILE
+                if not head_path.is_file():
+                    raise
+                log.warning("%s; using the MiniLM text-emotion head %s", error, head_path)
+                self.head = EmotionHead(head_path)
         if self.head is not None and self.head.labels != self.labels:
             raise ValueError(f"{head_path}: labels {self.head.labels} differ from the prototypes' {self.labels}")
         self._ready = True
+
+    def _mpnet_embedder(self) -> Embedder:
+        from ..embeddings import shared_embedder
+        from .mpnet import mpnet_model_dir
+
+        if self.cache_dir is None:
+            from ..config import Settings
+
+            self.cache_dir = Settings().cache_dir
+        return shared_embedder(mpnet_model_dir(self.cache_dir), getattr(self.embedder, "threads", 1))
 
     @property
     def backend(self) -> str:
@@ -118,7 +176,7 @@ class TextEmotionModel:
             p = np.exp(logits - logits.max(axis=-1, keepdims=True))
             return p / p.sum(axis=-1, keepdims=True)
         contexts = [[normalise(c) for c in ctx] for ctx in (contexts or [()] * len(texts))]
-        return self.head.probabilities(head_features(self.embedder, texts, contexts))
+        return self.head.probabilities(head_features(self.head_embedder, texts, contexts))
 
     def predict(self, text: str, context: Sequence[str] = ()) -> EmotionEstimate:
         """context: the previous utterances of the conversation, oldest first."""

@@ -1,8 +1,11 @@
-"""Train the text-emotion head (data/text_emotion_head.npz) on MELD: a softmax layer over MiniLM features.
+"""Train the text-emotion head (data/text_emotion_head.npz) on MELD: a softmax layer over sentence-embedding features.
 
-    python -m agent.perception.train_text_emotion --meld-dir /work/shared/data/meld --out data/text_emotion_head.npz
+    python -m agent.perception.train_text_emotion --meld-dir /work/shared/data/meld --encoder both \
+        --out data/text_emotion_head.npz
 
-Features (HEAD_RECIPE in text.py): MiniLM(utterance) ‖ MiniLM(previous utterance + utterance) ‖ 10 lexical numbers.
+Features (HEAD_RECIPES in text.py): E(utterance) ‖ E(previous utterance + utterance) ‖ 10 lexical numbers, where the
+encoder E is all-MiniLM-L6-v2 (--encoder minilm), all-mpnet-base-v2 (mpnet, from its PyPI parts, see mpnet.py) or
+both concatenated (both, the default and the shipped head; the MiniLM-only head is data/text_emotion_head_minilm.npz).
 Logistic regression on MELD train, its C and per-class prior offsets (added to the logits, for weighted-F1)
 tuned on MELD dev: the dev scores are therefore optimistic. A 2-fold split of dev by dialogue (offsets tuned on one
 half, scored on the other) gives a fairer figure; both are stored in the head's metadata.
@@ -18,10 +21,12 @@ from typing import Sequence
 
 import numpy as np
 
-from .text import HEAD_RECIPE, head_features, normalise
+from .text import HEAD_ENCODER, HEAD_RECIPES, ConcatEmbedder, head_features, normalise
 
 LABELS = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
 C_GRID = (0.1, 0.2, 0.3, 0.5, 1.0)
+ENCODER_NAMES = {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2",
+                 "both": "all-MiniLM-L6-v2 + all-mpnet-base-v2"}
 OFFSET_GRID = sorted(np.round(np.arange(-2.0, 2.01, 0.1), 2), key=abs)  # ties go to the smaller offset
 
 
@@ -106,7 +111,10 @@ def main(argv: Sequence[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, default=Path("data/text_emotion_head.npz"))
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--cache", type=Path, default=None, help="an .npz to cache MiniLM embeddings in")
+    parser.add_argument("--encoder", choices=sorted(HEAD_RECIPES), default=HEAD_ENCODER,
+                        help=f"sentence encoder of the features (default {HEAD_ENCODER})")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="an .npz to cache MiniLM embeddings in (mpnet's go to the same name + '-mpnet')")
     args = parser.parse_args(argv)
 
     from sklearn.linear_model import LogisticRegression
@@ -118,17 +126,26 @@ def main(argv: Sequence[str] | None = None) -> dict:
     start = time.time()
     train, dev = (read_meld(args.meld_dir / f"{split}_sent_emo.csv") for split in ("train", "dev"))
     y_train, y_dev = (np.array([LABELS.index(r["emotion"]) for r in rows]) for rows in (train, dev))
-    encoder = CachedEncoder(Embedder(Settings().embedder(), threads=args.threads), args.cache)
+    settings = Settings()
+    minilm = CachedEncoder(Embedder(settings.embedder(), threads=args.threads), args.cache)
+    if args.encoder == "minilm":
+        encoder = minilm
+    else:
+        from .mpnet import mpnet_model_dir
+
+        mpnet_cache = args.cache.with_name(f"{args.cache.stem}-mpnet{args.cache.suffix}") if args.cache else None
+        mpnet = CachedEncoder(Embedder(mpnet_model_dir(settings.cache_dir), threads=args.threads), mpnet_cache)
+        encoder = mpnet if args.encoder == "mpnet" else ConcatEmbedder(minilm, mpnet)
     x_train, x_dev = (head_features(encoder, [r["text"] for r in rows], [r["context"] for r in rows])
                       for rows in (train, dev))
 
     def fit(x, C):
         return LogisticRegression(C=C, max_iter=5000, random_state=args.seed).fit(x, y_train)
 
-    # the plain baseline of MODELS.md: MiniLM(utterance) + 0.5 × MiniLM(previous utterance), C=1, no tuning
+    # the plain baseline: MiniLM(utterance) + 0.5 × MiniLM(previous utterance), C=1, no tuning (whatever the encoder)
     def plain(rows):
-        u = encoder.encode([r["text"] for r in rows])
-        prev = encoder.encode([r["context"][-1] if r["context"] else r["text"] for r in rows])
+        u = minilm.encode([r["text"] for r in rows])
+        prev = minilm.encode([r["context"][-1] if r["context"] else r["text"] for r in rows])
         return u + 0.5 * prev * np.array([[bool(r["context"])] for r in rows])
 
     baseline = classification_scores(y_dev, fit(plain(train), 1.0).predict(plain(dev)), LABELS)
@@ -157,14 +174,15 @@ def main(argv: Sequence[str] | None = None) -> dict:
     meta = {
         "trained_on": "MELD train", "tuned_on": "MELD dev (C and prior offsets): dev scores are optimistic",
         "n_train": len(train), "n_dev": len(dev), "seed": args.seed, "C": C, "classifier": "logistic regression",
-        "embedder": "all-MiniLM-L6-v2", "dev_raw": brief(raw), "dev_tuned": brief(tuned),
+        "embedder": ENCODER_NAMES[args.encoder], "encoder": args.encoder, "recipe": HEAD_RECIPES[args.encoder],
+        "dev_raw": brief(raw), "dev_tuned": brief(tuned),
         "dev_two_fold_offsets": brief(two_fold), "dev_plain_baseline": brief(baseline),
         "dev_per_class_tuned": tuned["per_class"], "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez(
         args.out, weights=model.coef_.T.astype(np.float32), bias=model.intercept_.astype(np.float32),
-        prior_offset=offsets.astype(np.float32), labels=np.array(LABELS), recipe=np.array(HEAD_RECIPE),
+        prior_offset=offsets.astype(np.float32), labels=np.array(LABELS), recipe=np.array(HEAD_RECIPES[args.encoder]),
         meta=np.array(json.dumps(meta)),
     )
     print(json.dumps({k: v for k, v in meta.items() if k != "dev_per_class_tuned"}, indent=2))
