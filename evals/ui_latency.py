@@ -49,34 +49,38 @@ def bench_ui(turns: int = 5, screenshots: str | Path | None = None, chromium: st
             click_to_audio, click_to_text = [], []
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1280, "height": 1000})
+                page = browser.new_page(viewport={"width": 1280, "height": 1300})
                 page.goto(url)
+                page.wait_for_selector("#avatar video", state="attached", timeout=60_000)
+                # note when each segment starts playing, in page time (audio plays with the video)
+                # (captured at the document: a re-render may replace the video element)
+                page.evaluate("""() => { window.__plays = [];
+                    document.addEventListener('playing', (e) => { if (e.target.closest && e.target.closest('#avatar'))
+                        window.__plays.push({src: e.target.currentSrc, t: performance.now()}); }, true); }""")
                 for i in range(turns):
                     page.locator("#message textarea").fill(MESSAGES[i % len(MESSAGES)])
-                    start = time.perf_counter()
+                    clicked = page.evaluate("() => performance.now()")
                     page.locator("#send").click()
                     page.wait_for_function(
                         """(n) => { const b = document.querySelectorAll('#chat .bot, #chat [data-testid="bot"]');
                                     return b.length >= n && b[n-1].innerText.trim().length > 0; }""",
                         arg=i + 1, timeout=180_000)
-                    click_to_text.append((time.perf_counter() - start) * 1000)
-                    page.wait_for_function(
-                        """(n) => { const v = document.querySelector('#avatar video');
-                                    return v && v.currentSrc.includes('sentence-00.mp4') && !v.paused && v.currentTime > 0
-                                           && window.__attuneSeen !== v.currentSrc; }""",
-                        arg=i, timeout=180_000)
-                    click_to_audio.append((time.perf_counter() - start) * 1000)
-                    page.evaluate("() => { window.__attuneSeen = document.querySelector('#avatar video').currentSrc; }")
+                    click_to_text.append(page.evaluate("() => performance.now()") - clicked)
+                    started = page.wait_for_function(
+                        """(t0) => { const p = window.__plays.find(p => p.t > t0 && p.src.includes('sentence-00.mp4'));
+                                     return p ? p.t : null; }""",
+                        arg=clicked, timeout=180_000).json_value()
+                    click_to_audio.append(started - clicked)
                     page.wait_for_function("document.querySelector('#plan').innerText.includes('Strategy')",
                                            timeout=180_000)
                     if screenshots and i in (0, turns - 1):
                         Path(screenshots).mkdir(parents=True, exist_ok=True)
                         time.sleep(1.0)
-                        page.screenshot(path=str(Path(screenshots) / f"demo-turn-{i + 1}.png"), full_page=True)
+                        page.screenshot(path=str(Path(screenshots) / f"demo-turn-{i + 1}.png"))  # not full_page: resizing re-renders
                 if screenshots:
                     page.get_by_role("tab", name="Emotion chart").click()
                     time.sleep(1.0)
-                    page.screenshot(path=str(Path(screenshots) / "demo-emotion-chart.png"), full_page=True)
+                    page.screenshot(path=str(Path(screenshots) / "demo-emotion-chart.png"))
                 browser.close()
         finally:
             app.terminate()
