@@ -79,3 +79,27 @@ def shared_embedder(model_path: Path, threads: int = 1) -> Embedder:
         if key not in _shared:
             _shared[key] = Embedder(model_path, threads)
         return _shared[key]
+
+
+class CachedEncoder:
+    """An Embedder with a text → vector cache kept in an .npz between runs (training scripts, benchmarks)."""
+
+    def __init__(self, embedder: Embedder, cache: Path | None, batch_size: int = 64, progress: bool = False):
+        self.embedder, self.cache = embedder, cache
+        self.batch_size, self.progress = batch_size, progress
+        self.vectors: dict[str, np.ndarray] = {}
+        if cache and Path(cache).is_file():
+            with np.load(cache, allow_pickle=False) as z:
+                self.vectors = dict(zip(z["texts"].tolist(), z["vectors"]))
+
+    def encode(self, texts: Sequence[str], **_) -> np.ndarray:
+        texts = list(texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
+        if missing:
+            vectors = self.embedder.encode(missing, batch_size=self.batch_size, progress=self.progress)
+            self.vectors.update(zip(missing, vectors))
+            if self.cache:
+                np.savez(self.cache, texts=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values())))
+        if not texts:
+            return np.zeros((0, self.embedder.dim), np.float32)
+        return np.stack([self.vectors[t] for t in texts])

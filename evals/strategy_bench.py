@@ -22,7 +22,8 @@ from pydantic import BaseModel
 
 from agent.affect.esconv import ESConvSample, confusion_matrix, read_esconv
 from agent.affect.strategy_model import HEAD_FILE, StrategyHead
-from agent.affect.train_strategy import (CachedEncoder, fit_head, grouped_folds, sample_features, scores, softmax,
+from agent.embeddings import CachedEncoder
+from agent.affect.train_strategy import (fit_head, grouped_folds, sample_features, scores, softmax,
                                          with_stage)
 from agent.config import Settings
 from agent.embeddings import shared_embedder

@@ -114,25 +114,6 @@ def cross_validate(x: np.ndarray, y: np.ndarray, samples: Sequence[ESConvSample]
     return out
 
 
-class CachedEncoder:
-    """encode(texts) with an .npz cache on disk (for repeated experiments)."""
-
-    def __init__(self, embedder, cache: Path | None):
-        self.embedder, self.cache = embedder, cache
-        self.vectors: dict[str, np.ndarray] = {}
-        if cache and cache.is_file():
-            with np.load(cache, allow_pickle=False) as z:
-                self.vectors = dict(zip(z["texts"].tolist(), z["vectors"]))
-
-    def encode(self, texts: Sequence[str], **_) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
-        if missing:
-            self.vectors.update(zip(missing, self.embedder.encode(missing, batch_size=64)))
-            if self.cache:
-                np.savez(self.cache, texts=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values())))
-        return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 384), np.float32)
-
-
 def main(argv: Sequence[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--esconv", type=Path, required=True, help="ESConv strategy TSV (devWithStrategy_short.tsv)")
@@ -144,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = parser.parse_args(argv)
 
     from ..config import Settings
-    from ..embeddings import Embedder
+    from ..embeddings import CachedEncoder, Embedder
 
     start = time.time()
     np.random.seed(args.seed)

@@ -86,25 +86,6 @@ def tune_offsets(logits: np.ndarray, y: np.ndarray, passes: int = 3) -> np.ndarr
     return offsets
 
 
-class CachedEncoder:
-    """An Embedder with a text → vector cache kept in an .npz between runs (for experiments)."""
-
-    def __init__(self, embedder, cache: Path | None):
-        self.embedder, self.cache = embedder, cache
-        self.vectors: dict[str, np.ndarray] = {}
-        if cache and cache.is_file():
-            with np.load(cache, allow_pickle=False) as z:
-                self.vectors = dict(zip(z["texts"].tolist(), z["vectors"]))
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self.vectors]
-        if missing:
-            self.vectors.update(zip(missing, self.embedder.encode(missing, batch_size=128, progress=True)))
-            if self.cache:
-                np.savez(self.cache, texts=np.array(list(self.vectors)), vectors=np.stack(list(self.vectors.values())))
-        return np.stack([self.vectors[t] for t in texts])
-
-
 def main(argv: Sequence[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--meld-dir", type=Path, required=True, help="folder with train_sent_emo.csv, dev_sent_emo.csv")
@@ -120,21 +101,21 @@ def main(argv: Sequence[str] | None = None) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     from ..config import Settings
-    from ..embeddings import Embedder
+    from ..embeddings import CachedEncoder, Embedder
 
     np.random.seed(args.seed)
     start = time.time()
     train, dev = (read_meld(args.meld_dir / f"{split}_sent_emo.csv") for split in ("train", "dev"))
     y_train, y_dev = (np.array([LABELS.index(r["emotion"]) for r in rows]) for rows in (train, dev))
     settings = Settings()
-    minilm = CachedEncoder(Embedder(settings.embedder(), threads=args.threads), args.cache)
+    minilm = CachedEncoder(Embedder(settings.embedder(), threads=args.threads), args.cache, 128, True)
     if args.encoder == "minilm":
         encoder = minilm
     else:
         from .mpnet import mpnet_model_dir
 
         mpnet_cache = args.cache.with_name(f"{args.cache.stem}-mpnet{args.cache.suffix}") if args.cache else None
-        mpnet = CachedEncoder(Embedder(mpnet_model_dir(settings.cache_dir), threads=args.threads), mpnet_cache)
+        mpnet = CachedEncoder(Embedder(mpnet_model_dir(settings.cache_dir), threads=args.threads), mpnet_cache, 128, True)
         encoder = mpnet if args.encoder == "mpnet" else ConcatEmbedder(minilm, mpnet)
     x_train, x_dev = (head_features(encoder, [r["text"] for r in rows], [r["context"] for r in rows])
                       for rows in (train, dev))
