@@ -39,6 +39,9 @@ class Session:
         self.conversation = None  # the hands-free VoiceConversation, started with the live microphone
         self.live_turn = 0
         self.live_urls: list[str] = []
+        # The chat as the server knows it. The page's copy can lag behind a stream (the microphone sends its
+        # next chunk before the last answer is drawn), so handlers never read the chat back from the page.
+        self.chat: list[dict] = []
 
     @property
     def voice(self):
@@ -234,11 +237,10 @@ def build(demo: Demo) -> gr.Blocks:
         def ensure(session: Session | None) -> Session:
             return session if session is not None else Session(demo.base.fork())
 
-        def run_turn(text: str | None, audio_path: str | None, image, history: list, session: Session | None,
-                     speak_on: bool):
+        def run_turn(text: str | None, audio_path: str | None, image, session: Session | None, speak_on: bool):
             """One turn, streamed to the page: chat text per sentence, avatar segments as they are rendered."""
             session = ensure(session)
-            history = list(history or [])
+            history = session.chat
             keep = gr.update()
             if not (text or "").strip() and not audio_path:
                 yield history, session, "Type a message or record one first.", keep, keep, keep, keep, "", keep
@@ -273,23 +275,23 @@ def build(demo: Demo) -> gr.Blocks:
                        timings_markdown(turn), emotion_chart(session.agent.history), "",
                        json.dumps({"turn": turn_id, "urls": urls}) if urls else keep)
             except Exception as error:  # noqa: BLE001 — the page shows a sentence, never a traceback
-                history = history[:-2]
+                del history[-2:]
                 yield history, session, f"⚠ {friendly(error)}", keep, keep, keep, keep, text or "", keep
 
         outputs = [chat, session_state, status, plan_view, perception_view, timings_view, chart, message, segments]
-        text_inputs = [message, gr.State(None), face, chat, session_state, speak]
+        text_inputs = [message, gr.State(None), face, session_state, speak]
         send.click(run_turn, text_inputs, outputs, concurrency_limit=2)
         message.submit(run_turn, text_inputs, outputs, concurrency_limit=2)
-        send_voice.click(run_turn, [gr.State(None), recording, face, chat, session_state, speak], outputs,
+        send_voice.click(run_turn, [gr.State(None), recording, face, session_state, speak], outputs,
                          concurrency_limit=2)
 
-        def on_live(chunk, history: list, session: Session | None):
+        def on_live(chunk, session: Session | None):
             """Microphone audio as it is recorded → turn-taking → reply segments into the player."""
             from agent.speech.conversation import (Backchannel, ConversationError, EndOfTurn, NoSpeech,
                                                    PlaybackStopped, ReplyAudio, ReplyDone, SpeechStarted)
 
             session = ensure(session)
-            history = list(history or [])
+            history = session.chat
             keep = gr.update()
             if chunk is None:
                 return history, session, keep, keep, keep, keep, keep, keep, keep
@@ -338,7 +340,7 @@ def build(demo: Demo) -> gr.Blocks:
                     status = f"⚠ {event.message}"
             return (history, session, status, *panels, player, f"*{state}*")
 
-        live.stream(on_live, [live, chat, session_state],
+        live.stream(on_live, [live, session_state],
                     [chat, session_state, status, plan_view, perception_view, timings_view, chart, segments, live_state],
                     stream_every=0.25, time_limit=900, concurrency_limit=4)
 
