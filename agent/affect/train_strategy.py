@@ -9,6 +9,12 @@ accuracy for a lower preference bias B) are chosen by grouped K-fold cross-valid
 dialogue); the figures stored in the head's metadata are those cross-validated scores for the chosen setting, so
 they are slightly optimistic (the setting was picked on them). The final head is fitted on all the data.
 Only ESConv's validation split is available here, so these are dev figures, not test figures.
+
+What else was tried (2026-11-25, same folds, head only, no prior correction; baseline 0.334 accuracy): adding
+all-mpnet-base-v2 vectors 0.336; the previous seeker turn's vector 0.330; FailedESConv.json's 2,377 labelled
+supporter turns as extra training data 0.325 (weight 0.5) / 0.319 (weight 1); gradient-boosted trees 0.310; an MLP
+0.330. Training on 25/50/75/100 % of the training dialogues gives 0.306/0.314/0.327/0.334: the head is limited by
+the data (ESConv's train split, ~5× larger, is not available offline), not by the features.
 """
 from __future__ import annotations
 
