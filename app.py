@@ -37,8 +37,10 @@ class Session:
         self.agent = agent
         self._voice = None
         self.conversation = None  # the hands-free VoiceConversation, started with the live microphone
+        self.turns = 0  # typed or recorded turns started: ids for the avatar player
         self.live_turn = 0
         self.live_urls: list[str] = []
+        self.live_answer: dict | None = None  # the chat message the hands-free reply streams into
         # The chat as the server knows it. The page's copy can lag behind a stream (the microphone sends its
         # next chunk before the last answer is drawn), so handlers never read the chat back from the page.
         self.chat: list[dict] = []
@@ -238,52 +240,61 @@ def build(demo: Demo) -> gr.Blocks:
             return session if session is not None else Session(demo.base.fork())
 
         def run_turn(text: str | None, audio_path: str | None, image, session: Session | None, speak_on: bool):
-            """One turn, streamed to the page: chat text per sentence, avatar segments as they are rendered."""
+            """One turn, streamed to the page: chat text per sentence, avatar segments as they are rendered.
+
+            A message sent while the last reply is still streaming gets its own turn, run after that one (the agent
+            takes one turn at a time); each turn writes only to its own two chat messages."""
             session = ensure(session)
             history = session.chat
             keep = gr.update()
             if not (text or "").strip() and not audio_path:
-                yield history, session, "Type a message or record one first.", keep, keep, keep, keep, "", keep
+                yield history, session, "Type a message or record one first.", keep, keep, keep, keep, keep, keep
                 return
-            shown = text if (text or "").strip() else "(spoken) …"
-            history += [{"role": "user", "content": shown}, {"role": "assistant", "content": ""}]
-            turn_id = f"{session.agent.session_id}-{len(session.agent.history)}"
+            asked = {"role": "user", "content": text if (text or "").strip() else "(spoken) …"}
+            answer = {"role": "assistant", "content": ""}
+            history += [asked, answer]
+            session.turns += 1
+            turn_id = f"{session.agent.session_id}-{session.turns}"
             urls: list[str] = []
+            # the message box is cleared once, now: later updates must not wipe what the person types meanwhile
+            yield history, session, "", keep, keep, keep, keep, "" if text else keep, keep
             try:
                 if speak_on:
                     spoken = session.voice.speak(text or None, audio=audio_path, image=image)
                     for segment in spoken:
-                        history[-1]["content"] = (history[-1]["content"] + " " + segment.text).strip()
+                        answer["content"] = (answer["content"] + " " + segment.text).strip()
                         if segment.video_path:
                             urls.append(media_url(segment.video_path))
-                        yield (history, session, "", keep, keep, keep, keep, "",
+                        yield (history, session, "", keep, keep, keep, keep, keep,
                                json.dumps({"turn": turn_id, "urls": urls}))
                     turn = spoken.turn
                 else:
                     stream = session.agent.stream(text or None, audio=audio_path, image=image)
                     for sentence in stream:
-                        history[-1]["content"] = (history[-1]["content"] + " " + sentence.text).strip()
-                        yield history, session, "", keep, keep, keep, keep, "", keep
+                        answer["content"] = (answer["content"] + " " + sentence.text).strip()
+                        yield history, session, "", keep, keep, keep, keep, keep, keep
                     turn = stream.turn
                 if turn is None:
                     raise RuntimeError("the reply was interrupted")
                 if turn.transcript and not (text or "").strip():
-                    history[-2]["content"] = f"(spoken) {turn.transcript}"
-                history[-1]["content"] = turn.reply.text
+                    asked["content"] = f"(spoken) {turn.transcript}"
+                answer["content"] = turn.reply.text
                 notes = "; ".join(turn.warnings)
                 yield (history, session, f"ℹ {notes}" if notes else "", plan_markdown(turn), perception_markdown(turn),
-                       timings_markdown(turn), emotion_chart(session.agent.history), "",
+                       timings_markdown(turn), emotion_chart(session.agent.history), keep,
                        json.dumps({"turn": turn_id, "urls": urls}) if urls else keep)
             except Exception as error:  # noqa: BLE001 — the page shows a sentence, never a traceback
-                del history[-2:]
-                yield history, session, f"⚠ {friendly(error)}", keep, keep, keep, keep, text or "", keep
+                history[:] = [m for m in history if m is not asked and m is not answer]
+                # the words come back into the box so nothing typed is lost
+                yield history, session, f"⚠ {friendly(error)}", keep, keep, keep, keep, text or keep, keep
 
         outputs = [chat, session_state, status, plan_view, perception_view, timings_view, chart, message, segments]
         text_inputs = [message, gr.State(None), face, session_state, speak]
-        send.click(run_turn, text_inputs, outputs, concurrency_limit=2)
-        message.submit(run_turn, text_inputs, outputs, concurrency_limit=2)
+        # "multiple": a message sent while a reply streams is not dropped (Gradio's default ignores the click)
+        send.click(run_turn, text_inputs, outputs, concurrency_limit=2, trigger_mode="multiple")
+        message.submit(run_turn, text_inputs, outputs, concurrency_limit=2, trigger_mode="multiple")
         send_voice.click(run_turn, [gr.State(None), recording, face, session_state, speak], outputs,
-                         concurrency_limit=2)
+                         concurrency_limit=2, trigger_mode="multiple")
 
         def on_live(chunk, session: Session | None):
             """Microphone audio as it is recorded → turn-taking → reply segments into the player."""
@@ -314,16 +325,16 @@ def build(demo: Demo) -> gr.Blocks:
                 elif isinstance(event, EndOfTurn):
                     session.live_turn += 1
                     session.live_urls = []
-                    history += [{"role": "user", "content": f"(spoken) {event.transcript.text}"},
-                                {"role": "assistant", "content": ""}]
+                    session.live_answer = {"role": "assistant", "content": ""}
+                    history += [{"role": "user", "content": f"(spoken) {event.transcript.text}"}, session.live_answer]
                 elif isinstance(event, ReplyAudio):
                     index = len(session.live_urls)
                     path = MEDIA_DIR / f"live-{session.agent.session_id}-{session.live_turn}-{index:02d}.mp4"
                     session.voice.renderer.render_chunk(event.chunk, path)
                     session.live_urls.append(media_url(path))
-                    if history and history[-1]["role"] == "assistant":
-                        history[-1] = {"role": "assistant",
-                                       "content": (message_text(history[-1]) + " " + event.chunk.text).strip()}
+                    if session.live_answer is not None:
+                        answer = session.live_answer
+                        answer["content"] = (message_text(answer) + " " + event.chunk.text).strip()
                     player = json.dumps({"turn": f"live-{session.live_turn}", "urls": session.live_urls})
                 elif isinstance(event, PlaybackStopped) and event.barge_in:
                     player = json.dumps({"turn": f"stopped-{session.live_turn}", "urls": [], "stop": True})

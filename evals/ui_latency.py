@@ -58,12 +58,16 @@ def bench_ui(turns: int = 5, screenshots: str | Path | None = None, chromium: st
                     document.addEventListener('playing', (e) => { if (e.target.closest && e.target.closest('#avatar'))
                         window.__plays.push({src: e.target.currentSrc, t: performance.now()}); }, true); }""")
                 for i in range(turns):
+                    done_before = page.evaluate("() => document.querySelector('#timings').innerText")
                     page.locator("#message textarea").fill(MESSAGES[i % len(MESSAGES)])
                     clicked = page.evaluate("() => performance.now()")
                     page.locator("#send").click()
+                    # the reply's first words: the chat's last message is a non-empty answer to message i + 1
                     page.wait_for_function(
-                        """(n) => { const b = document.querySelectorAll('#chat .bot, #chat [data-testid="bot"]');
-                                    return b.length >= n && b[n-1].innerText.trim().length > 0; }""",
+                        """(n) => { const m = document.querySelectorAll('#chat .message-row');
+                                    const last = m[m.length - 1];
+                                    return m.length >= 2 * n && last && last.classList.contains('bot-row')
+                                           && last.innerText.trim().length > 0; }""",
                         arg=i + 1, timeout=180_000)
                     click_to_text.append(page.evaluate("() => performance.now()") - clicked)
                     started = page.wait_for_function(
@@ -71,8 +75,9 @@ def bench_ui(turns: int = 5, screenshots: str | Path | None = None, chromium: st
                                      return p ? p.t : null; }""",
                         arg=clicked, timeout=180_000).json_value()
                     click_to_audio.append(started - clicked)
-                    page.wait_for_function("document.querySelector('#plan').innerText.includes('Strategy')",
-                                           timeout=180_000)
+                    # the turn is over when its timings replace the last ones
+                    page.wait_for_function("(before) => document.querySelector('#timings').innerText !== before",
+                                           arg=done_before, timeout=180_000)
                     if screenshots and i in (0, turns - 1):
                         Path(screenshots).mkdir(parents=True, exist_ok=True)
                         time.sleep(1.0)

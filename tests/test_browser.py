@@ -112,6 +112,24 @@ def test_two_sessions_are_isolated(browser, app_url):
     second.screenshot(path=str(ARTIFACTS / "second-session.png"), full_page=True)
 
 
+def test_message_sent_while_a_reply_streams_is_answered_too(browser, app_url):
+    """Gradio ignores a click while the last one is pending unless told otherwise: the second message was lost."""
+    page = browser.new_page()
+    page.goto(app_url)
+    send(page, "My sister stopped talking to me after an argument.")
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('sister')", timeout=60_000)
+    send(page, "I also have a job interview tomorrow and I am nervous.")  # the first reply is still being made
+    page.wait_for_function(
+        """() => { const rows = [...document.querySelectorAll('#chat .message-row')];
+                   return rows.length >= 4 && rows.slice(0, 4).every(r => r.innerText.trim().length > 0)
+                          && document.querySelector('#plan').innerText.toLowerCase().includes('interview'); }""",
+        timeout=180_000)
+    rows = [r.inner_text() for r in page.locator("#chat .message-row").all()]
+    assert "sister" in rows[0] and "interview" in rows[2]  # both asked, in the order sent, each with its answer
+    assert page.locator("#message textarea").input_value() == ""
+    page.close()
+
+
 def _launch_args():
     return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]
