@@ -51,6 +51,20 @@ def test_conversation_moves_through_the_stages(fresh_agent):
     assert [t.index for t in turns] == list(range(5))
 
 
+def test_a_follow_up_keeps_the_situation_and_gets_a_fitting_reply(fresh_agent):
+    fresh_agent.respond("I lost my job today and I feel like a failure.")
+    turn = fresh_agent.respond("Maybe you're right. What should I do first?")
+    # the cause is still the job, not "maybe you're right"; the reply neither parrots them nor says it back
+    assert "job" in turn.plan.emotion_cause and "right" not in turn.plan.emotion_cause
+    assert "maybe i'm right" not in turn.reply.text.lower() and "what should i do first" not in turn.reply.text.lower()
+
+
+def test_good_news_is_not_met_with_sympathy(fresh_agent):
+    turn = fresh_agent.respond("I got the scholarship!!! I can't believe it.")
+    assert turn.perception.fused.label == "joy"
+    assert not any(w in turn.reply.text.lower() for w in ("sorry", "coping", "hard time", "difficult"))
+
+
 def test_llm_mode_turn_on_the_embedded_model(settings):
     """The full chain-of-empathy call on the real 135M model. It is weak: a turn may fall back to the grounded
     planner (with a warning) when its reply fails the checks, so several messages are tried and at least one

@@ -54,3 +54,31 @@ def test_rewrite_must_stay_near_its_grounding(gate):
     assert check(gate, "Losing your job is so hard, and I'm sorry it happened.", grounding=grounding).passed
     verdict = check(gate, "Maybe you could take up oil painting on weekends, it is relaxing.", grounding=grounding)
     assert any("strayed" in r for r in verdict.reasons)
+
+
+@pytest.mark.parametrize("reply,user,valence,emotion,reason", [
+    # a feeling the person never showed: they said they feel calmer
+    ("What has made you feel anxious?", "I'm feeling a bit calmer today, thanks for yesterday.", 0.1, "neutral",
+     "presumes a feeling"),
+    # sympathy for good news
+    ("How have you been coping with it?", "I got the scholarship!!! I can't believe it.", 0.6, "joy", "hardship"),
+    # asking what they already said
+    ("When did you lose your job?", USER, -0.6, "sadness", "asks when"),
+    # parroting their own words back
+    ("You're right. What should I do first?", "Maybe you're right. What should I do first?", 0.0, "neutral",
+     "repeats the person's own words"),
+])
+def test_replies_that_misread_the_person_are_caught(gate, reply, user, valence, emotion, reason):
+    verdict = gate.check(reply, user, strategy="Question", user_valence=valence, user_emotion=emotion)
+    assert not verdict.passed and any(reason in r for r in verdict.reasons), verdict.reasons
+
+
+def test_feelings_the_person_showed_may_be_named(gate):
+    user = "I have my exams next week and I can't sleep."
+    # perceived as fear: anxiety may be named although the word was never said
+    assert gate.check("What is making you most anxious about the exams?", user, strategy="Question",
+                      user_valence=-0.4, user_emotion="fear").passed
+    assert not gate.check("What is making you most anxious about the exams?", user, strategy="Question",
+                          user_valence=-0.4, user_emotion="neutral").passed
+    assert gate.check("How long have you had trouble sleeping before exams?", user, strategy="Question",
+                      user_valence=-0.4, user_emotion="fear").passed

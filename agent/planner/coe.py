@@ -87,7 +87,7 @@ class CoEPlanner:
             raise ValueError("no sentence of the LLM's reply passed the checks")
         text = " ".join(kept)
         verdict = self.gate.check(text, ctx.user_text, strategy=plan.strategy,
-                                  user_valence=ctx.user_state.fused.vad.valence)
+                                  user_valence=ctx.user_state.fused.vad.valence, user_emotion=ctx.user_state.fused.label)
         yield ReplyInfo(text=text, source="llm", gate=verdict,
                         candidate=partial.get("reply") if text != partial.get("reply", "").strip() else None)
 

@@ -35,6 +35,7 @@ CAUSE_MAX_WORDS = 14
 # a retrieved sentence is said as it is, so it must be about this person's situation (cosine to their words);
 # below this, a generic sentence of ours is safer ("Do you like christmas cookies?" scored 0.2 for a grief message)
 EXEMPLAR_RELEVANCE = 0.3
+TOPIC_WEIGHT = 0.5  # weight of the previous user turn in the retrieval query and the relevance check
 MIN_BODY_WORDS = 5  # shorter retrieved sentences ("Breakup from a girlfriend?") lean on their own dialogue
 
 
@@ -85,12 +86,23 @@ def usable_cause(clause: str) -> bool:
             and not QUESTION.match(clause) and "?" not in clause)
 
 
+# replies to what the supporter said ("maybe you're right", "thanks"): not events
+DISCOURSE = re.compile(r"^(maybe |perhaps |i guess |i think )?(you'?re right|that'?s (true|right|fair)|you have a point|"
+                       r"yes|yeah|yep|no|nope|ok|okay|sure|right|true|exactly|i know|i see|i guess( so)?|"
+                       r"i don'?t know|thanks?( you)?( so much)?|thank you)\b[\s,.!]*$", re.I)
+
+
+def is_event(clause: str) -> bool:
+    return not (is_feeling_statement(clause) or QUESTION.match(clause) or clause.endswith("?")
+                or DISCOURSE.match(clause.strip()))
+
+
 def emotion_cause(text: str, cues: list[str]) -> str:
     """The clause that says what happened (not just how it feels), in the person's words."""
     after_because = re.search(r"\b(?:because|since|after|ever since)\b\s+(.+?)(?:[.!?]|$)", text, re.I)
     if after_because:
         return after_because.group(1).strip()
-    events = [c for c in clauses(text) if not is_feeling_statement(c) and not QUESTION.match(c) and not c.endswith("?")]
+    events = [c for c in clauses(text) if is_event(c)]
     if events:
         # what happened usually comes first ("my grandmother passed away …, and I keep thinking …")
         return events[0]
@@ -135,7 +147,15 @@ class GroundedComposer:
         self.setup()
         fused = ctx.user_state.fused
         cause = emotion_cause(ctx.user_text, fused.cues)
+        if not (usable_cause(cause) and is_event(cause)):
+            # "Maybe you're right. What should I do first?": the situation is still the one they told before
+            earlier = [emotion_cause(u, []) for u, _ in reversed(ctx.history)]
+            cause = next((c for c in earlier if usable_cause(c) and is_event(c)), cause)
         query = self.embedder.encode_one(ctx.user_text)
+        if ctx.history:
+            # the topic carries over: a short follow-up retrieves for the conversation, not for its own few words
+            query = query + TOPIC_WEIGHT * self.embedder.encode_one(ctx.history[-1][0])
+            query /= np.linalg.norm(query)
         scenario = self.scenario_names[int(np.argmax(self.scenario_vectors @ query))]
         hits = self.index.search(query, choice.strategy, k=self.k * 3)
         known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
@@ -160,7 +180,8 @@ class GroundedComposer:
         cause = _sentence_middle(reflect(plan.emotion_cause))
         if plan.strategy == "Others" and ctx.turn_index == 0:
             return self._pick(self.templates["greeting"], ctx)
-        if usable_cause(plan.emotion_cause) and plan.strategy not in {"Restatement or Paraphrasing"}:
+        said_now = plan.emotion_cause in ctx.user_text  # an earlier turn's cause is not said back again
+        if said_now and usable_cause(plan.emotion_cause) and plan.strategy not in {"Restatement or Paraphrasing"}:
             kind = "opener_about" if is_noun_phrase(cause) else "opener_with_cause"
             return self._pick(self.templates[kind][label], ctx).format(cause=cause)
         return self._pick(self.templates["opener"][label], ctx)
@@ -176,16 +197,19 @@ class GroundedComposer:
         if plan.strategy == "Others":
             return "" if ctx.turn_index == 0 else self._pick(self.templates["fallback_body"]["Others"], ctx)
         known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
+        topic = " ".join([u for u, _ in ctx.history[-1:]] + [ctx.user_text])
         passing = []
         for text in plan.exemplars:
             sentence = key_sentence(text, plan.strategy)
-            verdict = self.gate.check(sentence, ctx.user_text, strategy=plan.strategy, max_words=self.body_words,
-                                      user_valence=ctx.user_state.fused.vad.valence, known_text=known)
+            verdict = self.gate.check(sentence, topic, strategy=plan.strategy, max_words=self.body_words,
+                                      user_valence=ctx.user_state.fused.vad.valence, known_text=known,
+                                      user_emotion=ctx.user_state.fused.label)
             if verdict.passed and len(sentence.split()) >= MIN_BODY_WORDS and (verdict.relevance or 0) >= EXEMPLAR_RELEVANCE:
                 passing.append((verdict.relevance or 0.0, sentence))
         if passing:
             return max(passing)[1]
-        return self._pick(self.templates["fallback_body"][plan.strategy], ctx)
+        good_news = ctx.user_state.fused.label == "joy"
+        return self._pick(self.templates["fallback_body_good_news" if good_news else "fallback_body"][plan.strategy], ctx)
 
     def system_prompt(self, persona_name: str) -> str:
         return render(self.prompts_dir, "grounded_reply.system", persona_name=persona_name)
@@ -212,6 +236,7 @@ class GroundedComposer:
                 known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
                 verdict = self.gate.check(candidate, ctx.user_text, strategy=plan.strategy, max_words=self.body_words,
                                           user_valence=ctx.user_state.fused.vad.valence, known_text=known,
+                                          user_emotion=ctx.user_state.fused.label,
                                           grounding=plan.exemplars, hidden_prompt=self.system_prompt(ctx.persona_name))
                 if verdict.passed and self._too_close(candidate, opener):
                     verdict = GateVerdict(passed=False, reasons=["repeats the opener"], relevance=verdict.relevance,

@@ -2,7 +2,8 @@
 
 Checks: not empty or emoji-only, at most N words, no looping (repeated n-grams or sentences), relevant to the
 person's words (MiniLM cosine), no AI tells ("as an AI"), no lists or markup, no cheerfulness at someone in pain,
-no invented phone numbers or links, no personal details that don't fit, and a question when the strategy asks one.
+no invented phone numbers or links, no personal details that don't fit, no feelings or hardship the person never
+showed, no asking what they already said, and a question when the strategy asks one.
 """
 from __future__ import annotations
 
@@ -31,6 +32,43 @@ INSULTING = re.compile(r"\b(you(?:'re| are) (?:so |such an? |an? )?(stupid|idiot
 OTHER_IDENTITY = re.compile(r"\b(my name is|i am now|i'm now|call me|i am|i'm) (?P<name>dan|chatgpt|gpt-?\d*|claude|llama|"
                             r"gemini|evilbot|\w*bot|a pirate|an? (?:evil|rude|unfiltered|jailbroken) \w+)\b", re.I)
 LEAK_NGRAM = 6  # a run of this many words copied from the hidden prompt counts as leaking it
+# feeling words a reply must not presume ("What has made you feel anxious?" to someone who feels calmer): a family is
+# allowed once the person's own words or their perceived emotion show it
+FEELING_FAMILIES = {
+    "fear": re.compile(r"\b(anxious|anxiety|worried|worry|worrying|nervous|scared|afraid|frightened|panic\w*|stress(ed)?)\b", re.I),
+    "sadness": re.compile(r"\b(sad|sadness|depressed|depression|lonely|loneliness|heartbroken|griev\w*|grief|miserable|"
+                          r"devastated)\b", re.I),
+    "anger": re.compile(r"\b(angry|anger|mad|furious|frustrat\w+|annoyed|resent\w*)\b", re.I),
+}
+PERCEIVED_FAMILY = {"fear": "fear", "sadness": "sadness", "anger": "anger", "disgust": "anger"}
+# sympathy for a hardship nobody had ("How have you been coping with it?" to someone who won a scholarship)
+HARDSHIP = re.compile(r"\b(coping|cope|deal(ing)? with|going through|hard time|difficult|struggl\w+|sorry)\b", re.I)
+# asking when it happened after they said when ("When did you lose your job?" after "… today")
+ASKS_WHEN = re.compile(r"^\s*(when\b|how long ago\b)", re.I)
+SAID_WHEN = re.compile(r"\b(today|yesterday|tonight|ago|last (night|week|month|year|weekend)|this (morning|afternoon|"
+                       r"evening|week|month|year)|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
+                       r"since|in (january|february|march|april|may|june|july|august|september|october|november|"
+                       r"december))\b", re.I)
+
+
+ECHO_SHARE = 0.5  # above this share of the reply's word trigrams taken from the person's message, it parrots them
+
+
+def echoes(reply: str, user_text: str) -> bool:
+    def trigrams(text: str) -> set[tuple[str, ...]]:
+        words = re.findall(r"[a-z']+", text.lower())
+        return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+
+    mine = trigrams(reply)
+    return bool(mine) and len(mine & trigrams(user_text)) / len(mine) > ECHO_SHARE
+
+
+def presumed_feelings(reply: str, known_text: str, user_emotion: str = "") -> list[str]:
+    """Feeling families the reply names that neither the person's words nor their perceived emotion show."""
+    return [family for family, words in FEELING_FAMILIES.items()
+            if words.search(reply) and not words.search(known_text) and PERCEIVED_FAMILY.get(user_emotion) != family]
+
+
 HARMFUL = re.compile(r"\b(kill yourself|you should die|hurt yourself|end your life|cut yourself|you deserve (it|to suffer))\b", re.I)
 
 
@@ -78,7 +116,9 @@ class QualityGate:
 
     def check(self, reply: str, user_text: str, *, strategy: str, user_valence: float, known_text: str = "",
               grounding: list[str] | None = None, max_words: int | None = None,
-              hidden_prompt: str = "") -> GateVerdict:
+              hidden_prompt: str = "", user_emotion: str = "") -> GateVerdict:
+        """user_text: what relevance is measured against; known_text: everything the person said (default
+        user_text); user_emotion: the perceived label (a feeling it shows may be named)."""
         reasons: list[str] = []
         max_words = max_words or self.max_words
         words = re.findall(r"[A-Za-z']+", reply)
@@ -98,6 +138,15 @@ class QualityGate:
             reasons.append("list or markup")
         if user_valence < -0.2 and CHEERFUL.search(reply):
             reasons.append("cheerful tone toward someone in pain")
+        if (user_valence > 0.2 or user_emotion == "joy") and HARDSHIP.search(reply):
+            reasons.append("sympathy for a hardship in good news")
+        presumed = presumed_feelings(reply, known_text or user_text, user_emotion)
+        if presumed:
+            reasons.append(f"presumes a feeling they never showed ({', '.join(presumed)})")
+        if echoes(reply, user_text):
+            reasons.append("repeats the person's own words")
+        if ASKS_WHEN.match(reply) and SAID_WHEN.search(known_text or user_text):
+            reasons.append("asks when, but they already said")
         if CONTACTS.search(reply):
             reasons.append("numbers or links the model may have invented")
         if INVALIDATING.search(reply):
