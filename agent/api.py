@@ -182,8 +182,9 @@ def create_app(settings: Settings | None = None, agent: Agent | None = None) -> 
 
     @app.post("/v1/turn", dependencies=[Depends(authorise)])
     async def turn_endpoint(request: Request):
-        """Multipart: ``text`` and/or ``audio`` (any common format) and/or ``image``; ``session_id``; ``speak``
-        (true: the reply also as WAV + talking-avatar MP4, linked under /v1/media)."""
+        """Multipart: ``text`` and/or ``audio`` (any common format) and/or ``image`` and/or ``video`` (a clip of
+        the person: its frames are read for the face, its sound for speech when no ``audio`` is sent);
+        ``session_id``; ``speak`` (true: the reply also as WAV + talking-avatar MP4, linked under /v1/media)."""
         from starlette.concurrency import run_in_threadpool
 
         form = await request.form()
@@ -191,19 +192,20 @@ def create_app(settings: Settings | None = None, agent: Agent | None = None) -> 
         text = text if isinstance(text, str) and text.strip() else None
         audio = await _upload_bytes(form.get("audio"), "audio")
         image = await _upload_bytes(form.get("image"), "image")
-        if text is None and audio is None:
-            raise HTTPException(400, "send a non-empty 'text' field or an 'audio' file")
+        video = await _upload_bytes(form.get("video"), "video")
+        if text is None and audio is None and video is None:
+            raise HTTPException(400, "send a non-empty 'text' field or an 'audio' or 'video' file")
         session_id = form.get("session_id")
         session_agent = sessions.get(session_id if isinstance(session_id, str) and session_id else None)
         speak = str(form.get("speak", "")).lower() in {"1", "true", "yes"}
         if not speak:
-            turn = await run_in_threadpool(lambda: session_agent.respond(text, audio=audio, image=image))
+            turn = await run_in_threadpool(lambda: session_agent.respond(text, audio=audio, image=image, video=video))
             return {"session_id": session_agent.session_id, "turn": turn.model_dump(mode="json")}
         from .spoken import Voice
 
         def spoken_turn():
             voice = Voice(session_agent, video=True, out_dir=media_dir)
-            return voice.speak(text, audio=audio, image=image).result()
+            return voice.speak(text, audio=audio, image=image, video=video).result()
 
         spoken = await run_in_threadpool(spoken_turn)
         media = spoken.media.model_dump()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -22,11 +23,16 @@ class AudioError(ValueError):
 def _decode_with_ffmpeg(data: bytes, rate: int) -> np.ndarray:
     import imageio_ffmpeg
 
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", "pipe:0", "-f", "f32le", "-ac", "1", "-ar", str(rate), "pipe:1"]
-    try:
-        proc = subprocess.run(cmd, input=data, capture_output=True, timeout=120)
-    except subprocess.TimeoutExpired as error:
-        raise AudioError("decoding the audio took too long") from error
+    # a temporary file, not a pipe: MP4/M4A often keep their index at the end, which ffmpeg must seek to
+    with tempfile.NamedTemporaryFile(suffix=".media") as source:
+        source.write(data)
+        source.flush()
+        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", source.name, "-vn", "-f", "f32le", "-ac", "1",
+               "-ar", str(rate), "pipe:1"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, timeout=120)
+        except subprocess.TimeoutExpired as error:
+            raise AudioError("decoding the audio took too long") from error
     if proc.returncode != 0 or not proc.stdout:
         detail = proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no audio stream"]
         raise AudioError(f"this file is not audio we can read ({detail[0][:120]})")

@@ -53,20 +53,20 @@ def cmd_reply(args: argparse.Namespace) -> int:
 
     agent = Agent(settings_from(args))
     text = args.text
-    if text is None and args.audio is None:
+    if text is None and args.audio is None and args.clip is None:
         text = sys.stdin.buffer.read()
-    for flag in ("audio", "image"):
+    for flag in ("audio", "image", "clip"):
         path = getattr(args, flag)
         if path is not None and not Path(path).is_file():
             raise ValueError(f"--{flag}: file not found: {path}")
     if not (args.speak or args.video):
-        turn = agent.respond(text, audio=args.audio, image=args.image)
+        turn = agent.respond(text, audio=args.audio, image=args.image, video=args.clip)
         emit(args, turn.model_dump(mode="json"), lambda: _print_turn(turn))
         return 0
     from .spoken import Voice
 
     voice = Voice(agent, video=bool(args.video), out_dir=args.media_dir)
-    spoken = voice.speak(text, audio=args.audio, image=args.image).result()
+    spoken = voice.speak(text, audio=args.audio, image=args.image, video=args.clip).result()
     if args.video:
         spoken.media.video_path = str(voice.render_whole(spoken, args.video))
     payload = {**spoken.turn.model_dump(mode="json"), "media": spoken.media.model_dump()}
@@ -225,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="?", help="the message (read from stdin when omitted and there is no --audio)")
     p.add_argument("--audio", help="a recording: transcribed when there is no text, and its voice is read")
     p.add_argument("--image", help="a photo or video frame of the person's face")
+    p.add_argument("--clip", help="a video of the person talking: its frames are read for the face, its sound "
+                                  "for speech (transcribed when there is no text)")
     p.add_argument("--speak", action="store_true", help="also answer in the avatar's emotional voice (WAV)")
     p.add_argument("--video", metavar="OUT.mp4", help="also render the talking avatar saying the reply")
     p.add_argument("--media-dir", help="where reply audio/video go (default: a temp folder)")

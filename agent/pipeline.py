@@ -21,6 +21,7 @@ from .embeddings import shared_embedder
 from .audio import AudioError, load_audio
 from .perception.perceiver import Perceiver
 from .perception.text import TextEmotionModel
+from .perception.video import VideoError, video_frames
 from .persona import load_avatar
 from .planner.coe import CoEPlanner
 from .planner.compose import GroundedComposer, TurnContext
@@ -35,6 +36,7 @@ from .types import Plan, ReplyInfo, Sentence, TurnResult, UserState
 
 AudioInput = Union[str, Path, bytes, np.ndarray]
 ImageInput = Union[str, Path, bytes, np.ndarray]
+VideoInput = Union[str, Path, bytes]  # a clip of the person talking: its frames for the face, its sound for the words
 
 
 @dataclass
@@ -42,6 +44,7 @@ class TurnInput:
     text: str | bytes | None = None
     audio: AudioInput | None = None
     image: ImageInput | None = None
+    video: VideoInput | None = None
 
 
 class TurnStream:
@@ -118,13 +121,14 @@ class Agent:
             self.session_id = self.store.new_session_id()
 
     def respond(self, text: str | bytes | None = None, *, audio: AudioInput | None = None,
-                image: ImageInput | None = None) -> TurnResult:
-        """One turn from text and/or speech (transcribed when there is no text) and/or a face image."""
-        return self.stream(text, audio=audio, image=image).result()
+                image: ImageInput | None = None, video: VideoInput | None = None) -> TurnResult:
+        """One turn from text and/or speech (transcribed when there is no text) and/or a face image, or a video
+        (its frames read for the face, its sound for speech when no separate audio is given)."""
+        return self.stream(text, audio=audio, image=image, video=video).result()
 
     def stream(self, text: str | bytes | None = None, *, audio: AudioInput | None = None,
-               image: ImageInput | None = None) -> TurnStream:
-        return TurnStream(self, TurnInput(text=text, audio=audio, image=image))
+               image: ImageInput | None = None, video: VideoInput | None = None) -> TurnStream:
+        return TurnStream(self, TurnInput(text=text, audio=audio, image=image, video=video))
 
     @property
     def asr(self):
@@ -155,14 +159,27 @@ class Agent:
                 return now
 
             warnings: list[str] = []
-            samples, transcript = None, None
-            if given.audio is not None:
+            samples, transcript, frames = None, None, None
+            if given.video is not None:
+                t = time.perf_counter()
                 try:
-                    samples, transcript = self._listen(given.audio, warnings, timings)
+                    frames = video_frames(given.video)
+                except VideoError as error:
+                    if given.text is None and given.audio is None:
+                        raise InputError(f"I couldn't use the video: {error}") from error
+                    warnings.append(f"video: {error}")
+                timings["video"] = round((time.perf_counter() - t) * 1000, 1)
+            sound = given.audio if given.audio is not None else (given.video if frames is not None else None)
+            if sound is not None:
+                try:
+                    samples, transcript = self._listen(sound, warnings, timings)
                 except AudioError as error:
                     if given.text is None:
+                        if given.audio is None:
+                            raise InputError("I couldn't hear any words in the video; could you type what you'd "
+                                             "like to say?") from error
                         raise
-                    warnings.append(f"audio: {error}")  # the typed words still make a turn
+                    warnings.append(f"{'audio' if given.audio is not None else 'video sound'}: {error}")
                 if given.text is None and not transcript:
                     raise InputError("I couldn't make out any words in the recording; could you say it again or type it?")
             text, text_warnings = clean_user_text(given.text if given.text is not None else transcript,
@@ -170,7 +187,8 @@ class Agent:
             warnings += text_warnings
             t = time.perf_counter()
             context_utterances = [turn.user_text for turn in self.history[-2:]]
-            user_state = self.perceiver.perceive(text, audio=samples, image=given.image, context=context_utterances,
+            user_state = self.perceiver.perceive(text, audio=samples, image=given.image, frames=frames,
+                                                 context=context_utterances,
                                                  speaker_id=self.session_id or "user")
             warnings += user_state.warnings
             t = lap("perception", t)

@@ -22,7 +22,7 @@ from typing import Iterator
 from pydantic import BaseModel, Field
 
 from .audio import write_wav
-from .pipeline import Agent, AudioInput, ImageInput
+from .pipeline import Agent, AudioInput, ImageInput, VideoInput
 from .types import TurnResult
 
 _tts_cache: dict[tuple, object] = {}
@@ -99,12 +99,12 @@ class Voice:
         return self._renderer
 
     def speak(self, text: str | bytes | None = None, *, audio: AudioInput | None = None,
-              image: ImageInput | None = None) -> SpokenTurn:
+              image: ImageInput | None = None, video: VideoInput | None = None) -> SpokenTurn:
         spoken = SpokenTurn(iter(()))
-        spoken._segments = self._run(spoken, text, audio, image)
+        spoken._segments = self._run(spoken, text, audio, image, video)
         return spoken
 
-    def _run(self, spoken: SpokenTurn, text, audio, image) -> Iterator[SpokenSegment]:
+    def _run(self, spoken: SpokenTurn, text, audio, image, video) -> Iterator[SpokenSegment]:
         from .avatar.renderer import write_timeline
         from .speech.stream import ReplySpeaker
         from .speech.tts import concatenate
@@ -112,7 +112,7 @@ class Voice:
         t0 = time.perf_counter()
         turn_dir = self.out_dir / uuid.uuid4().hex[:12]
         turn_dir.mkdir(parents=True, exist_ok=True)
-        stream = self.agent.stream(text, audio=audio, image=image)
+        stream = self.agent.stream(text, audio=audio, image=image, video=video)
         speaker = ReplySpeaker(stream, self.tts, self.agent.settings.speech.tts_queue_size).start()
         chunks, timelines = spoken.chunks, []
         try:

@@ -1,4 +1,4 @@
-"""``attune perceive --text T [--audio F] [--image F] [--speaker ID] --json``: per-modality results + the fused state."""
+"""``attune perceive --text T [--audio F] [--image F | --video F] [--speaker ID] --json``: per-modality results + the fused state."""
 from __future__ import annotations
 
 import argparse
@@ -14,9 +14,9 @@ def cmd_perceive(args: argparse.Namespace) -> int:
     from ..embeddings import shared_embedder
     from .perceiver import Perceiver
 
-    if not (args.text and args.text.strip()) and not args.audio and not args.image:
-        raise PerceiveInputError("give at least one of --text, --audio or --image")
-    for flag, value in (("--audio", args.audio), ("--image", args.image)):
+    if not (args.text and args.text.strip()) and not args.audio and not args.image and not args.video:
+        raise PerceiveInputError("give at least one of --text, --audio, --image or --video")
+    for flag, value in (("--audio", args.audio), ("--image", args.image), ("--video", args.video)):
         if value and not Path(value).is_file():
             raise PerceiveInputError(f"{flag}: file not found: {value}")
     settings = settings_from(args)
@@ -24,9 +24,25 @@ def cmd_perceive(args: argparse.Namespace) -> int:
         raise PerceiveInputError(f"--text is {len(args.text)} characters; the limit is {settings.max_input_chars}")
     embedder = shared_embedder(settings.embedder(), settings.torch_threads) if args.text else None
     perceiver = Perceiver(settings, embedder)
-    state = perceiver.perceive(args.text, audio=args.audio, image=args.image, speaker_id=args.speaker)
+    frames, audio = None, args.audio
+    if args.video:
+        from .video import video_frames
+
+        frames = video_frames(args.video)
+        audio = audio or _sound_of(args.video)
+    state = perceiver.perceive(args.text, audio=audio, image=args.image, frames=frames, speaker_id=args.speaker)
     emit(args, state.model_dump(mode="json"), lambda: _print_state(state))
     return 0
+
+
+def _sound_of(video: str):
+    """The clip's sound track as samples, or None for a silent clip (the face is still read)."""
+    from ..audio import AudioError, load_audio
+
+    try:
+        return load_audio(video)
+    except AudioError:
+        return None
 
 
 def _print_state(state) -> None:
@@ -52,5 +68,6 @@ def register(sub, bench, common) -> None:
     p.add_argument("--text", help="what they said or wrote")
     p.add_argument("--audio", help="their voice: WAV/FLAC/OGG/MP3/WebM/M4A")
     p.add_argument("--image", help="their face: JPEG/PNG/WebP/BMP/TIFF (the largest face is read)")
+    p.add_argument("--video", help="a clip of them: its frames for the face (smoothed), its sound for the voice")
     p.add_argument("--speaker", default="user", help="speaker id for the voice baseline (default: user)")
     p.set_defaults(func=cmd_perceive)

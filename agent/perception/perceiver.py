@@ -16,7 +16,7 @@ import numpy as np
 
 from ..embeddings import Embedder
 from ..types import EmotionEstimate, UserState
-from .face import FaceExpressionModel, FaceResult
+from .face import FaceExpressionModel, FaceResult, FaceTracker
 from .fusion import DIMENSION_WEIGHTS, FusionConfig, fuse
 from .settings import PerceptionSettings
 from .text import TextEmotionModel
@@ -79,7 +79,10 @@ class Perceiver:
     # -- one turn ---------------------------------------------------------------------------------------------
     def perceive(self, text: str | None, audio: np.ndarray | str | Path | bytes | None = None,
                  image: str | Path | bytes | np.ndarray | None = None, context: Sequence[str] = (),
-                 speaker_id: str = "user", audio_rate: int = 16000) -> UserState:
+                 speaker_id: str = "user", audio_rate: int = 16000,
+                 frames: Sequence[np.ndarray] | None = None) -> UserState:
+        """frames: RGB video frames in order (agent.perception.video); the face is tracked and smoothed over them
+        and takes the place of ``image``."""
         timings: dict[str, float] = {}
         warnings: list[str] = []
         signals: dict[str, dict[str, float]] = {}
@@ -102,7 +105,16 @@ class Perceiver:
             if voice.z:
                 signals["voice_z"] = voice.z
             timings["voice"] = _ms(t)
-        if image is not None:
+        if frames:
+            face_model = self.face_model
+            t = time.perf_counter()
+            face_estimate, boxes, seen = self._track(face_model, frames, warnings)
+            if boxes:
+                x, y, w, h = boxes[0]
+                signals["face"] = {"x": x, "y": y, "w": w, "h": h, "faces": len(boxes), "frames": len(frames),
+                                   "frames_with_face": seen}
+            timings["face"] = _ms(t)
+        elif image is not None:
             face_model = self.face_model  # loads once; not part of the turn's timing
             t = time.perf_counter()
             face: FaceResult = face_model.analyze(image)
@@ -117,7 +129,7 @@ class Perceiver:
         t = time.perf_counter()
         state = fuse(text_estimate, voice_estimate, face_estimate, self.data_dir, self.fusion_config(), warnings)
         missing = ([f"voice: {_reason(warnings, 'voice')}"] if audio is not None and voice_estimate is None else []) \
-            + ([f"face: {_reason(warnings, 'face')}"] if image is not None and face_estimate is None else [])
+            + ([f"face: {_reason(warnings, 'face')}"] if (image is not None or frames) and face_estimate is None else [])
         if missing:
             nothing = text_estimate is None and voice_estimate is None and face_estimate is None
             state.explanation = "; ".join(([] if nothing else [state.explanation]) + missing)
@@ -125,6 +137,23 @@ class Perceiver:
         state.signals = signals
         state.timings_ms = timings
         return state
+
+    @staticmethod
+    def _track(face_model: FaceExpressionModel, frames: Sequence[np.ndarray],
+               warnings: list[str]) -> tuple[EmotionEstimate | None, list, int]:
+        """The expression over a clip: each frame through a FaceTracker; the smoothed estimate at the end."""
+        tracker = FaceTracker(face_model, max_missing=len(frames))
+        boxes: list = []
+        for frame in frames:
+            result = tracker.update(frame)
+            boxes = result.boxes or boxes
+        estimate = tracker.current
+        if estimate is None:
+            warnings.append(f"face: no face found in any of the {len(frames)} video frames read")
+        else:
+            estimate = estimate.model_copy(update={"cues": [f"{estimate.cues[0]} over {tracker.frames} of "
+                                                            f"{len(frames)} frames"]})
+        return estimate, boxes, tracker.frames
 
     def estimate_text(self, text: str, context: Sequence[str] = ()) -> EmotionEstimate:
         return self.text_model.predict(text, list(context))
