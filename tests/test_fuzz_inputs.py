@@ -1,4 +1,4 @@
-"""Fuzzing: random bytes as audio/image uploads and random text through the decoders and the API → clear errors,
+"""Fuzzing: random bytes as audio/image/video uploads and random text through the decoders and the API → clear errors,
 no crash, no hang."""
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 from agent.api import create_app
 from agent.audio import AudioError, load_audio
 from agent.perception.face import FaceExpressionModel, ImageError
+from agent.perception.video import VideoError, video_frames
 
 FUZZ = hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 # headers of real formats, so the fuzzer also reaches the deeper decoders
 MAGIC = [b"RIFF\x24\x00\x00\x00WAVEfmt ", b"OggS", b"fLaC", b"ID3", b"\x1aE\xdf\xa3", b"\x89PNG\r\n\x1a\n",
-         b"\xff\xd8\xff\xe0", b"GIF89a", b""]
+         b"\xff\xd8\xff\xe0", b"GIF89a", b"\x00\x00\x00\x18ftypmp42", b"\x00\x00\x00\x1cftypisom", b""]
 
 
 @FUZZ
@@ -28,6 +29,18 @@ def test_audio_decoder_never_crashes_or_hangs(prefix, body):
         samples = load_audio(prefix + body, 16000)
         assert samples.dtype == np.float32 and np.all(np.abs(samples) <= 1.0)
     except AudioError as error:
+        assert str(error)
+    assert time.perf_counter() - start < 30
+
+
+@hsettings(max_examples=30, deadline=None)
+@given(prefix=st.sampled_from(MAGIC), body=st.binary(max_size=4096))
+def test_video_decoder_never_crashes_or_hangs(prefix, body):
+    start = time.perf_counter()
+    try:
+        frames = video_frames(prefix + body)
+        assert all(f.dtype == np.uint8 and f.ndim == 3 for f in frames)
+    except VideoError as error:
         assert str(error)
     assert time.perf_counter() - start < 30
 
@@ -65,6 +78,19 @@ def test_turn_endpoint_with_random_uploads(client, audio, image):
     assert "Traceback" not in r.text
     if r.status_code == 400:
         assert r.json().get("error") or r.json().get("detail")
+
+
+@hsettings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.sampled_from(MAGIC), body=st.binary(min_size=1, max_size=2048), with_text=st.booleans())
+def test_turn_endpoint_with_a_random_video(client, prefix, body, with_text):
+    r = client.post("/v1/turn", data={"session_id": "fuzz-video", **({"text": "I had a long day."} if with_text else {})},
+                    files={"video": ("x.mp4", io.BytesIO(prefix + body), "video/mp4")})
+    assert r.status_code in (200, 400), r.text
+    assert "Traceback" not in r.text
+    if with_text:  # typed words always make a turn; the broken clip is a warning
+        assert r.status_code == 200 and any(w.startswith("video") for w in r.json()["turn"]["warnings"])
+    else:
+        assert r.status_code == 400 and "video" in r.json()["error"]
 
 
 @FUZZ
