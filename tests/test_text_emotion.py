@@ -44,6 +44,26 @@ def test_clear_sentences(model, text, label):
     assert estimate.fine_label and estimate.cues
 
 
+@pytest.mark.parametrize("text, label", [
+    # the MELD head alone read these as disgust / sadness / neutral: a feeling the person names is the best cue
+    ("I'm so angry at my brother.", "anger"),
+    ("My boss yelled at me in front of everyone and I'm furious.", "anger"),
+    ("I'm so frustrated with this project.", "anger"),
+    ("I'm feeling a bit calmer today, thanks for yesterday.", "joy"),
+])
+def test_a_named_feeling_is_read(model, text, label):
+    assert model.predict(text).label == label
+
+
+def test_a_negated_or_borrowed_feeling_word_is_not_a_self_report(model):
+    report = model.self_report
+    assert report.named("I'm not angry, just tired.") == [] and report.named("I don't feel sad anymore.") == []
+    assert report.named("She said she was angry.") == []  # someone else's feeling
+    assert report.named("Honestly I've been really really anxious") == ["fear"]
+    p = np.full(len(LABELS), 1 / len(LABELS))
+    assert np.allclose(report.adjust(p, "nothing named here"), p) and report.adjust(p, "I'm sad").sum() == pytest.approx(1)
+
+
 def test_context_is_used_and_probabilities_sum_to_one(model):
     probs = model.probabilities(["Me too!", "Me too!"], [[], ["I am so happy, I got the job!"]])
     assert np.allclose(probs.sum(1), 1, atol=1e-5) and not np.allclose(probs[0], probs[1])

@@ -69,6 +69,38 @@ def lexical(text: str, has_context: bool) -> np.ndarray:
     ], dtype=np.float32)
 
 
+SELF_REPORT_WEIGHT = 0.5  # share of the distribution a self-reported feeling takes ("I'm furious" is anger)
+_FRAME = (r"\b(?:i'?m|i am|i feel|i felt|i was|i've been|i have been|i'?m feeling|i am feeling|feeling|makes me|"
+          r"made me|i get|i got)\s+(?:(?:so|really|very|just|a bit|a little|kind of|pretty|extremely|super|totally|"
+          r"quite|incredibly|feeling|getting|more|absolutely|utterly|completely)\s+)*")
+
+
+class SelfReport:
+    """Feelings the person names about themselves, read from data/emotion_words.json inside a first-person frame.
+
+    A text head trained on TV dialogue (MELD) reads "I'm so angry at my brother" as disgust; a named feeling is
+    the strongest cue text has, so it takes SELF_REPORT_WEIGHT of the distribution. A negated frame ("I'm not
+    angry", "I don't feel sad") never matches: negation words are not in the frame's list of intensifiers."""
+
+    def __init__(self, data_dir: Path, labels: Sequence[str]):
+        raw = json.loads((Path(data_dir) / "emotion_words.json").read_text())
+        self.labels = list(labels)
+        self.patterns = {label: re.compile(_FRAME + r"(" + "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+                                           + r")\b", re.I)
+                         for label, words in raw.items() if not label.startswith("_") and label in self.labels}
+
+    def named(self, text: str) -> list[str]:
+        """The classes whose words the person uses about themselves (in label order)."""
+        return [label for label, pattern in self.patterns.items() if pattern.search(text)]
+
+    def adjust(self, probs: np.ndarray, text: str) -> np.ndarray:
+        named = self.named(text)
+        if not named:
+            return probs
+        report = np.array([float(k in named) for k in self.labels]) / len(named)
+        return (1 - SELF_REPORT_WEIGHT) * probs + SELF_REPORT_WEIGHT * report
+
+
 class ConcatEmbedder:
     """Embedders side by side: encode() concatenates their vectors (MiniLM ‖ mpnet for the "both" recipe)."""
 
@@ -150,6 +182,7 @@ class TextEmotionModel:
                 self.head = EmotionHead(head_path)
         if self.head is not None and self.head.labels != self.labels:
             raise ValueError(f"{head_path}: labels {self.head.labels} differ from the prototypes' {self.labels}")
+        self.self_report = SelfReport(self.data_dir, self.labels)
         self._ready = True
 
     def _mpnet_embedder(self) -> Embedder:
@@ -176,7 +209,8 @@ class TextEmotionModel:
             p = np.exp(logits - logits.max(axis=-1, keepdims=True))
             return p / p.sum(axis=-1, keepdims=True)
         contexts = [[normalise(c) for c in ctx] for ctx in (contexts or [()] * len(texts))]
-        return self.head.probabilities(head_features(self.head_embedder, texts, contexts))
+        probs = self.head.probabilities(head_features(self.head_embedder, texts, contexts))
+        return np.stack([self.self_report.adjust(p, t) for p, t in zip(probs, texts)]) if len(texts) else probs
 
     def predict(self, text: str, context: Sequence[str] = ()) -> EmotionEstimate:
         """context: the previous utterances of the conversation, oldest first."""
