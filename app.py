@@ -228,6 +228,9 @@ def build(demo: Demo) -> gr.Blocks:
                 with gr.Tab("Your face"):
                     face = gr.Image(sources=["webcam", "upload"], type="numpy", label="Optional: read my expression",
                                     elem_id="face", height=240)
+                    clip = gr.Video(sources=["webcam", "upload"], label="Or record a clip: your words and your face",
+                                    elem_id="clip", height=240, include_audio=True)
+                    send_clip = gr.Button("Send clip", elem_id="send-clip")
                 with gr.Tab("Settings"):
                     avatar = gr.Dropdown(demo.avatars(), value=demo.settings.avatar, label="Avatar", elem_id="avatar-choice")
                     llm_url = gr.Textbox(label="OpenAI-compatible endpoint (empty: embedded SmolLM2)",
@@ -239,7 +242,8 @@ def build(demo: Demo) -> gr.Blocks:
         def ensure(session: Session | None) -> Session:
             return session if session is not None else Session(demo.base.fork())
 
-        def run_turn(text: str | None, audio_path: str | None, image, session: Session | None, speak_on: bool):
+        def run_turn(text: str | None, audio_path: str | None, image, session: Session | None, speak_on: bool,
+                     video_path: str | None = None):
             """One turn, streamed to the page: chat text per sentence, avatar segments as they are rendered.
 
             A message sent while the last reply is still streaming gets its own turn, run after that one (the agent
@@ -247,7 +251,7 @@ def build(demo: Demo) -> gr.Blocks:
             session = ensure(session)
             history = session.chat
             keep = gr.update()
-            if not (text or "").strip() and not audio_path:
+            if not (text or "").strip() and not audio_path and not video_path:
                 yield history, session, "Type a message or record one first.", keep, keep, keep, keep, keep, keep
                 return
             asked = {"role": "user", "content": text if (text or "").strip() else "(spoken) …"}
@@ -260,7 +264,7 @@ def build(demo: Demo) -> gr.Blocks:
             yield history, session, "", keep, keep, keep, keep, "" if text else keep, keep
             try:
                 if speak_on:
-                    spoken = session.voice.speak(text or None, audio=audio_path, image=image)
+                    spoken = session.voice.speak(text or None, audio=audio_path, image=image, video=video_path)
                     for segment in spoken:
                         answer["content"] = (answer["content"] + " " + segment.text).strip()
                         if segment.video_path:
@@ -269,7 +273,7 @@ def build(demo: Demo) -> gr.Blocks:
                                json.dumps({"turn": turn_id, "urls": urls}))
                     turn = spoken.turn
                 else:
-                    stream = session.agent.stream(text or None, audio=audio_path, image=image)
+                    stream = session.agent.stream(text or None, audio=audio_path, image=image, video=video_path)
                     for sentence in stream:
                         answer["content"] = (answer["content"] + " " + sentence.text).strip()
                         yield history, session, "", keep, keep, keep, keep, keep, keep
@@ -295,6 +299,17 @@ def build(demo: Demo) -> gr.Blocks:
         message.submit(run_turn, text_inputs, outputs, concurrency_limit=2, trigger_mode="multiple")
         send_voice.click(run_turn, [gr.State(None), recording, face, session_state, speak], outputs,
                          concurrency_limit=2, trigger_mode="multiple")
+
+        def run_clip(video_path: str | None, image, session: Session | None, speak_on: bool):
+            """A recorded clip: its words are transcribed and its frames read for the face."""
+            if not video_path:
+                yield (session.chat if session else [], session, "Record or upload a clip first.",
+                       *[gr.update()] * 6)
+                return
+            yield from run_turn(None, None, image, session, speak_on, video_path)
+
+        send_clip.click(run_clip, [clip, face, session_state, speak], outputs, concurrency_limit=2,
+                        trigger_mode="multiple")
 
         def on_live(chunk, session: Session | None):
             """Microphone audio as it is recorded → turn-taking → reply segments into the player."""

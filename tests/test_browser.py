@@ -130,6 +130,23 @@ def test_message_sent_while_a_reply_streams_is_answered_too(browser, app_url):
     page.close()
 
 
+def test_a_recorded_clip_is_heard_and_its_face_read(browser, app_url, talking_clip):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(app_url)
+    page.get_by_role("tab", name="Your face").click()
+    page.locator("#clip button[aria-label='Upload file']").first.click()  # the webcam is the first source
+    page.locator("#clip input[type=file]").set_input_files(str(talking_clip))
+    page.wait_for_function("document.querySelector('#clip video') !== null", timeout=60_000)
+    page.locator("#send-clip").click()
+    page.wait_for_function("document.querySelector('#chat').innerText.includes('marathon')", timeout=180_000)
+    wait_for_reply(page, 1)
+    page.get_by_role("tab", name="Reasoning").click()
+    perception = page.locator("#perception").inner_text().lower()
+    assert "face" in perception and "voice" in perception
+    assert "Traceback" not in page.content()
+    page.close()
+
+
 def _launch_args():
     return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--autoplay-policy=no-user-gesture-required"]

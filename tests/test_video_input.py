@@ -9,42 +9,6 @@ import pytest
 from agent import InputError
 from agent.perception.video import FRAME_SIZE, VideoError, video_frames
 
-skimage_data = pytest.importorskip("skimage.data")
-WORDS = "I finally finished the marathon today and I feel wonderful."
-
-
-def _mp4(path, frames: np.ndarray, fps: int, wav=None):
-    import imageio_ffmpeg
-
-    h, w = frames.shape[1:3]
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-           "-s", f"{w}x{h}", "-r", str(fps), "-i", "pipe:0"]
-    cmd += ["-i", str(wav), "-c:a", "aac", "-shortest"] if wav else []
-    cmd += ["-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)]
-    subprocess.run(cmd, input=frames.tobytes(), check=True, timeout=120)
-    return path
-
-
-@pytest.fixture(scope="module")
-def talking_clip(tmp_path_factory, settings):
-    """A clip of the astronaut photo (a smiling face, public domain) with speech over it, as a browser might send."""
-    from agent.audio import write_wav
-    from agent.speech.tts import concatenate, load_tts
-
-    audio, rate, _ = concatenate(list(load_tts(settings).synthesize(WORDS, "joy", 0.5)))
-    folder = tmp_path_factory.mktemp("video")
-    wav = write_wav(folder / "speech.wav", audio, rate)
-    seconds = int(np.ceil(audio.size / rate)) + 1
-    frames = np.repeat(skimage_data.astronaut()[None], 10 * seconds, axis=0)
-    return _mp4(folder / "clip.mp4", frames, 10, wav)
-
-
-@pytest.fixture(scope="module")
-def silent_clip(tmp_path_factory):
-    frames = np.repeat(skimage_data.astronaut()[None], 20, axis=0)
-    return _mp4(tmp_path_factory.mktemp("video") / "silent.mp4", frames, 10)
-
-
 def test_frames_are_sampled_at_a_fixed_size(talking_clip):
     frames = video_frames(talking_clip)
     width, height = FRAME_SIZE
