@@ -84,6 +84,9 @@ class PlannerSettings(BaseModel):
 class SafetySettings(BaseModel):
     locale: str = "international"
     semantic_threshold: float = 0.62
+    # below the escalation threshold, a distressed message this close to a risk statement gets a gentle check-in
+    # (chosen so that ~2 % of MELD dev's everyday lines get one; see evals/safety_bench.py)
+    check_in_threshold: float = 0.5
 
 
 class ServeSettings(BaseModel):

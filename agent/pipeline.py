@@ -75,7 +75,8 @@ class Agent:
         self.text_emotion = TextEmotionModel(self.embedder, s.data_dir, s.cache_dir)
         self.perceiver = Perceiver(s, self.embedder, text_model=self.text_emotion)
         self._asr = None  # speech recognition loads on the first spoken turn
-        self.safety = CrisisDetector(self.embedder, s.data_dir, s.prompts_dir, s.safety.locale, s.safety.semantic_threshold)
+        self.safety = CrisisDetector(self.embedder, s.data_dir, s.prompts_dir, s.safety.locale, s.safety.semantic_threshold,
+                                     s.safety.check_in_threshold)
         self.strategy_planner = strategy_planner or load_strategy_planner(s, self.embedder)
         self.llm = llm or LLM(s)
         self.gate = QualityGate(self.embedder, s.planner.max_reply_words, s.planner.min_relevance)
@@ -244,6 +245,11 @@ class Agent:
                             reply = event
                         else:
                             yield from emit(event)
+                if safety.check_in and reply is not None:
+                    # whatever the planner said, the person also hears a direct, gentle question and where help is
+                    ask = self.safety.check_in()
+                    yield from emit(ask)
+                    reply = reply.model_copy(update={"text": f"{reply.text} {ask}".strip()})
             timings["reply"] = round((time.perf_counter() - t) * 1000, 1)
             timings["total"] = round((time.perf_counter() - start) * 1000, 1)
             stream.turn = TurnResult(index=len(self.history), user_text=text, transcript=transcript,

@@ -71,6 +71,7 @@ class SafetyAssessment(BaseModel):
     escalate: bool = False
     category: Literal["none", "suicide", "self_harm", "abuse", "harm_to_others"] = "none"
     reason: str = ""
+    check_in: bool = Field(False, description="not escalated, but the reply asks gently and names where help is")
 
 
 class AgentEmotion(BaseModel):
