@@ -139,7 +139,8 @@ def test_cli_audio_only(capsys, speech_wav):
 
 
 @pytest.mark.parametrize("argv, message", [
-    ((), "give at least one of --text, --audio or --image"),
+    ((), "give at least one of --text, --audio, --image or --video"),
+    (("--video", "/nonexistent/me.mp4"), "--video: file not found"),
     (("--text", "hi", "--image", "/nonexistent/me.jpg"), "--image: file not found"),
     (("--audio", "/nonexistent/me.wav"), "--audio: file not found"),
 ])
