@@ -155,15 +155,19 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 def cmd_safety(args: argparse.Namespace) -> int:
     from .embeddings import shared_embedder
+    from .perception.text import TextEmotionModel
     from .safety import CrisisDetector
 
     settings = settings_from(args)
-    detector = CrisisDetector(shared_embedder(settings.embedder(), settings.torch_threads), settings.data_dir,
-                              settings.prompts_dir, settings.safety.locale, settings.safety.semantic_threshold)
+    embedder = shared_embedder(settings.embedder(), settings.torch_threads)
+    detector = CrisisDetector.from_settings(settings, embedder)
+    emotion = TextEmotionModel(embedder, settings.data_dir, settings.cache_dir)  # as in a turn: distress counts
     lines = Path(args.file).read_text(encoding="utf-8", errors="replace").splitlines() if args.file != "-" \
         else sys.stdin.read().splitlines()
-    results = [{"text": line, **detector.assess(line).model_dump()} for line in lines if line.strip()]
-    emit(args, results, lambda: [print(f"{'ESCALATE' if r['escalate'] else r['risk_level']:>8}  {r['text']}"
+    results = [{"text": line, **detector.assess(line, emotion.predict(line)).model_dump()}
+               for line in lines if line.strip()]
+    label = lambda r: "ESCALATE" if r["escalate"] else "CHECK-IN" if r["check_in"] else r["risk_level"]  # noqa: E731
+    emit(args, results, lambda: [print(f"{label(r):>8}  {r['text']}"
                                        + (f"  ({r['reason']})" if r["reason"] else "")) for r in results])
     return 0
 

@@ -75,8 +75,7 @@ class Agent:
         self.text_emotion = TextEmotionModel(self.embedder, s.data_dir, s.cache_dir)
         self.perceiver = Perceiver(s, self.embedder, text_model=self.text_emotion)
         self._asr = None  # speech recognition loads on the first spoken turn
-        self.safety = CrisisDetector(self.embedder, s.data_dir, s.prompts_dir, s.safety.locale, s.safety.semantic_threshold,
-                                     s.safety.check_in_threshold)
+        self.safety = CrisisDetector.from_settings(s, self.embedder)
         self.strategy_planner = strategy_planner or load_strategy_planner(s, self.embedder)
         self.llm = llm or LLM(s)
         self.gate = QualityGate(self.embedder, s.planner.max_reply_words, s.planner.min_relevance)

@@ -108,6 +108,13 @@ class CrisisDetector:
         self._lexical = {k: re.compile(v, re.I) for k, v in _LEXICAL.items()}
         self._ready = False
 
+    @classmethod
+    def from_settings(cls, settings, embedder: Embedder) -> "CrisisDetector":
+        """The detector every entry point uses (turns, `attune safety`, benches, ESC-Eval), from agent Settings."""
+        s = settings.safety
+        return cls(embedder, settings.data_dir, settings.prompts_dir, s.locale, s.semantic_threshold,
+                   s.check_in_threshold)
+
     def setup(self) -> None:
         if self._ready:
             return

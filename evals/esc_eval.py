@@ -756,7 +756,7 @@ class EscRunner:
 
             s = self.base
             embedder = shared_embedder(s.embedder(), s.torch_threads)
-            self._analysis = (CrisisDetector(embedder, s.data_dir, s.prompts_dir, s.safety.locale, s.safety.semantic_threshold),
+            self._analysis = (CrisisDetector.from_settings(s, embedder),
                               TextEmotionModel(embedder, s.data_dir))
         return self._analysis
 

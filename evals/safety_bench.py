@@ -63,8 +63,7 @@ def _assess(text: str, detector: CrisisDetector, text_emotion=None):
 def main(paths: list[str]) -> None:
     settings = Settings()
     embedder = shared_embedder(settings.embedder())
-    detector = CrisisDetector(embedder, settings.data_dir, settings.prompts_dir, settings.safety.locale,
-                              settings.safety.semantic_threshold, settings.safety.check_in_threshold)
+    detector = CrisisDetector.from_settings(settings, embedder)
     emotion = TextEmotionModel(embedder, settings.data_dir)
     print(json.dumps([bench_everyday(Path(p), detector, emotion) if p.endswith(".csv")
                       else bench_safety(Path(p), detector, emotion) for p in paths], indent=2))

@@ -79,3 +79,18 @@ def test_a_doubtful_distressed_message_gets_a_check_in_not_a_takeover(fresh_agen
     assert "are you having thoughts" in turn.reply.text and "crisis line" in turn.reply.text
     everyday = fresh_agent.respond("My sister borrowed my car and brought it back with an empty tank.")
     assert not everyday.safety.check_in and "are you having thoughts" not in everyday.reply.text
+
+
+def test_the_safety_command_judges_like_a_turn(tmp_path, capsys):
+    """`attune safety` sees the perceived emotion too, so its check-ins match what a turn would do."""
+    import json
+
+    from agent.cli import main
+
+    lines = tmp_path / "messages.txt"
+    lines.write_text("I want to kill myself\nNobody would care if I wasn't around.\nI'm killing it at work lately\n")
+    assert main(["safety", "--file", str(lines), "--json"]) == 0
+    crisis, doubtful, everyday = json.loads(capsys.readouterr().out)
+    assert crisis["escalate"] and crisis["category"] == "suicide"
+    assert doubtful["check_in"] and not doubtful["escalate"]
+    assert not everyday["escalate"] and not everyday["check_in"]
