@@ -35,7 +35,7 @@ CAUSE_MAX_WORDS = 14
 # a retrieved sentence is said as it is, so it must be about this person's situation (cosine to their words);
 # below this, a generic sentence of ours is safer ("Do you like christmas cookies?" scored 0.2 for a grief message)
 EXEMPLAR_RELEVANCE = 0.3
-TOPIC_WEIGHT = 0.5  # weight of the previous user turn in the retrieval query and the relevance check
+TOPIC_WEIGHT = 0.5  # weight of the previous user turn in the retrieval query (relevance uses ctx.topic_text)
 MIN_BODY_WORDS = 5  # shorter retrieved sentences ("Breakup from a girlfriend?") lean on their own dialogue
 
 
@@ -71,6 +71,16 @@ class TurnContext:
     history: list[tuple[str, str]]
     persona_name: str
     persona_style: str
+
+    @property
+    def known_text(self) -> str:
+        """Everything the person has said: details a reply may mention must be in here."""
+        return " ".join([self.user_text] + [u for u, _ in self.history])
+
+    @property
+    def topic_text(self) -> str:
+        """This message with the one before: what a follow-up ("What should I do first?") is about."""
+        return " ".join([u for u, _ in self.history[-1:]] + [self.user_text])
 
 
 _SUBJECT_START = re.compile(r"^((?i:i|you|he|she|it|we|they|my|your|his|her|our|their|the|a|an|this|that|these|"
@@ -158,8 +168,7 @@ class GroundedComposer:
             query /= np.linalg.norm(query)
         scenario = self.scenario_names[int(np.argmax(self.scenario_vectors @ query))]
         hits = self.index.search(query, choice.strategy, k=self.k * 3)
-        known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
-        fitting = [e.text for e, _ in hits if details_fit(e.text, known)][: self.k]
+        fitting = [e.text for e, _ in hits if details_fit(e.text, ctx.known_text)][: self.k]
         return Plan(
             mode="grounded", emotion=fused.fine_label or fused.label,
             event_scenario=f"{scenario}: {reflect(cause, 'third')}", emotion_cause=cause,
@@ -196,13 +205,11 @@ class GroundedComposer:
             return self._pick(self.templates["reflection"], ctx).format(feeling=feeling)
         if plan.strategy == "Others":
             return "" if ctx.turn_index == 0 else self._pick(self.templates["fallback_body"]["Others"], ctx)
-        known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
-        topic = " ".join([u for u, _ in ctx.history[-1:]] + [ctx.user_text])
         passing = []
         for text in plan.exemplars:
             sentence = key_sentence(text, plan.strategy)
-            verdict = self.gate.check(sentence, topic, strategy=plan.strategy, max_words=self.body_words,
-                                      user_valence=ctx.user_state.fused.vad.valence, known_text=known,
+            verdict = self.gate.check(sentence, ctx.topic_text, strategy=plan.strategy, max_words=self.body_words,
+                                      user_valence=ctx.user_state.fused.vad.valence, known_text=ctx.known_text,
                                       user_emotion=ctx.user_state.fused.label)
             if verdict.passed and len(sentence.split()) >= MIN_BODY_WORDS and (verdict.relevance or 0) >= EXEMPLAR_RELEVANCE:
                 passing.append((verdict.relevance or 0.0, sentence))
@@ -233,9 +240,8 @@ class GroundedComposer:
         if self.llm is not None and plan.exemplars and plan.strategy not in self.rewrite_skip:
             try:
                 candidate = self.rewrite(ctx, plan)
-                known = " ".join([ctx.user_text] + [u for u, _ in ctx.history])
                 verdict = self.gate.check(candidate, ctx.user_text, strategy=plan.strategy, max_words=self.body_words,
-                                          user_valence=ctx.user_state.fused.vad.valence, known_text=known,
+                                          user_valence=ctx.user_state.fused.vad.valence, known_text=ctx.known_text,
                                           user_emotion=ctx.user_state.fused.label,
                                           grounding=plan.exemplars, hidden_prompt=self.system_prompt(ctx.persona_name))
                 if verdict.passed and self._too_close(candidate, opener):
