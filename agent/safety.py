@@ -89,6 +89,8 @@ _TOPIC = re.compile(r"\b((essay|article|paper|documentary|class|course|movie|fil
                     r"(nursing|medical|pharmacy|psychology) student)\b", re.I)
 
 
+# sentences and comma-joined parts, not perception.text.clauses(): splitting at "and/because/when" too caught more
+# risk but raised false alarms (holdout5 help false alarms 0.15 → 0.25, MELD check-ins 2.1 % → 2.7 %)
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\s*[;\n]\s*|,\s+(?:and |but |also |anyway )?")
 MAX_SENTENCES = 12  # bounded work on a huge message
 
