@@ -147,6 +147,36 @@ class Agent:
         timings["asr"] = round((time.perf_counter() - t) * 1000, 1)
         return samples, transcript.text.strip()
 
+    def _read_media(self, given: "TurnInput", warnings: list[str],
+                    timings: dict[str, float]) -> tuple[np.ndarray | None, str | None, list[np.ndarray] | None]:
+        """A turn's recording and/or clip → (speech samples, transcript, video frames). A clip's sound is its
+        speech when no separate audio came; unusable media is a warning while typed words still make a turn."""
+        samples, transcript, frames = None, None, None
+        if given.video is not None:
+            t = time.perf_counter()
+            try:
+                frames = video_frames(given.video)
+            except VideoError as error:
+                if given.text is None and given.audio is None:
+                    raise InputError(f"I couldn't use the video: {error}") from error
+                warnings.append(f"video: {error}")
+            timings["video"] = round((time.perf_counter() - t) * 1000, 1)
+        sound = given.audio if given.audio is not None else (given.video if frames is not None else None)
+        if sound is None:
+            return samples, transcript, frames
+        try:
+            samples, transcript = self._listen(sound, warnings, timings)
+        except AudioError as error:
+            if given.text is None:
+                if given.audio is None:
+                    raise InputError("I couldn't hear any words in the video; could you type what you'd like to "
+                                     "say?") from error
+                raise
+            warnings.append(f"{'audio' if given.audio is not None else 'video sound'}: {error}")
+        if given.text is None and not transcript:
+            raise InputError("I couldn't make out any words in the recording; could you say it again or type it?")
+        return samples, transcript, frames
+
     # -- one turn -----------------------------------------------------------------------------------------
     def _run_turn(self, given: "TurnInput", stream: TurnStream) -> Iterator[Sentence]:
         with self._lock:
@@ -159,29 +189,7 @@ class Agent:
                 return now
 
             warnings: list[str] = []
-            samples, transcript, frames = None, None, None
-            if given.video is not None:
-                t = time.perf_counter()
-                try:
-                    frames = video_frames(given.video)
-                except VideoError as error:
-                    if given.text is None and given.audio is None:
-                        raise InputError(f"I couldn't use the video: {error}") from error
-                    warnings.append(f"video: {error}")
-                timings["video"] = round((time.perf_counter() - t) * 1000, 1)
-            sound = given.audio if given.audio is not None else (given.video if frames is not None else None)
-            if sound is not None:
-                try:
-                    samples, transcript = self._listen(sound, warnings, timings)
-                except AudioError as error:
-                    if given.text is None:
-                        if given.audio is None:
-                            raise InputError("I couldn't hear any words in the video; could you type what you'd "
-                                             "like to say?") from error
-                        raise
-                    warnings.append(f"{'audio' if given.audio is not None else 'video sound'}: {error}")
-                if given.text is None and not transcript:
-                    raise InputError("I couldn't make out any words in the recording; could you say it again or type it?")
+            samples, transcript, frames = self._read_media(given, warnings, timings)
             text, text_warnings = clean_user_text(given.text if given.text is not None else transcript,
                                                   self.settings.max_input_chars)
             warnings += text_warnings
