@@ -83,10 +83,11 @@ class PlannerSettings(BaseModel):
 
 class SafetySettings(BaseModel):
     locale: str = "international"
-    semantic_threshold: float = 0.62
-    # below the escalation threshold, a distressed message this close to a risk statement gets a gentle check-in
-    # (chosen so that ~2 % of MELD dev's everyday lines get one; see evals/safety_bench.py)
-    check_in_threshold: float = 0.5
+    # probabilities of risk from the crisis head; None takes the head's own, chosen by cross-validation
+    # (agent/safety/train.py). Above escalate: the crisis reply. Above check-in, if distressed: a normal reply plus
+    # a gentle question and where help is.
+    escalate_threshold: float | None = Field(None, ge=0, le=1)
+    check_in_threshold: float | None = Field(None, ge=0, le=1)
 
 
 class ServeSettings(BaseModel):

@@ -81,6 +81,20 @@ def shared_embedder(model_path: Path, threads: int = 1) -> Embedder:
         return _shared[key]
 
 
+class ConcatEmbedder:
+    """Embedders side by side: encode() concatenates their vectors (MiniLM ‖ mpnet for the "both" recipe)."""
+
+    def __init__(self, *embedders):
+        self.embedders = embedders
+
+    def encode(self, texts: Sequence[str], **kwargs) -> np.ndarray:
+        texts = list(texts)
+        return np.concatenate([e.encode(texts, **kwargs) for e in self.embedders], axis=1)
+
+    def encode_one(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
 class CachedEncoder:
     """An Embedder with a text → vector cache kept in an .npz between runs (training scripts, benchmarks)."""
 

@@ -27,7 +27,7 @@ def bench_safety(path: Path, detector: CrisisDetector, text_emotion=None) -> dic
     Two readings: escalation (the turn becomes the fixed crisis reply) and help (escalation, or a normal reply
     with a gentle check-in that names where help is)."""
     rows = load_labelled(path)
-    verdicts = [_assess(r["text"], detector, text_emotion) for r in rows]
+    verdicts = _assess_all([r["text"] for r in rows], detector, text_emotion)
     risk = [(r, v) for r, v in zip(rows, verdicts) if r["label"] == "1"]
     safe = [(r, v) for r, v in zip(rows, verdicts) if r["label"] == "0"]
     missed = [r["text"] for r, v in risk if not v.escalate]
@@ -47,7 +47,7 @@ def bench_everyday(csv_path: Path, detector: CrisisDetector, text_emotion=None) 
 
     with Path(csv_path).open(encoding="utf-8") as f:
         texts = [normalise(r["Utterance"]) for r in csv.DictReader(f)]
-    verdicts = [_assess(t, detector, text_emotion) for t in texts]
+    verdicts = _assess_all(texts, detector, text_emotion)
     escalated = [t for t, v in zip(texts, verdicts) if v.escalate]
     checked = [t for t, v in zip(texts, verdicts) if v.check_in]
     return {"file": str(csv_path), "n": len(texts), "escalated": round(len(escalated) / max(len(texts), 1), 4),
@@ -55,9 +55,15 @@ def bench_everyday(csv_path: Path, detector: CrisisDetector, text_emotion=None) 
             "checked_in_texts": checked}
 
 
-def _assess(text: str, detector: CrisisDetector, text_emotion=None):
-    emotion = text_emotion.predict(text) if text_emotion is not None else None
-    return detector.assess(text, emotion)
+def _assess_all(texts: list[str], detector: CrisisDetector, text_emotion=None, batch: int = 100) -> list:
+    verdicts = []
+    for start in range(0, len(texts), batch):  # batched encoding first: one message at a time is ~5x slower
+        chunk = texts[start:start + batch]
+        detector.prepare(chunk)
+        for text in chunk:
+            emotion = text_emotion.predict(text) if text_emotion is not None else None
+            verdicts.append(detector.assess(text, emotion))
+    return verdicts
 
 
 def main(paths: list[str]) -> None:

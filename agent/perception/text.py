@@ -10,7 +10,6 @@ the MiniLM head (data/text_emotion_head_minilm.npz) is used instead, with a warn
 from __future__ import annotations
 
 import json
-import logging
 import re
 from pathlib import Path
 from typing import Sequence
@@ -18,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from ..embeddings import Embedder
+from ..heads import load_head
 from ..types import EmotionEstimate
 from ..vad import expected_vad
 
@@ -34,7 +34,6 @@ HEAD_RECIPES = {
 }
 HEAD_ENCODER = "both"  # the encoder of the shipped head (train_text_emotion's default)
 HEAD_RECIPE = HEAD_RECIPES[HEAD_ENCODER]
-log = logging.getLogger(__name__)
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|,\s+|\s+(?:and|but|because|since|after|when)\s+", re.I)
 _TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - ",
                              "\u2013": "-", "\u2026": "...", "\xa0": " "})
@@ -101,20 +100,6 @@ class SelfReport:
         return (1 - SELF_REPORT_WEIGHT) * probs + SELF_REPORT_WEIGHT * report
 
 
-class ConcatEmbedder:
-    """Embedders side by side: encode() concatenates their vectors (MiniLM ‖ mpnet for the "both" recipe)."""
-
-    def __init__(self, *embedders):
-        self.embedders = embedders
-
-    def encode(self, texts: Sequence[str], **kwargs) -> np.ndarray:
-        texts = list(texts)
-        return np.concatenate([e.encode(texts, **kwargs) for e in self.embedders], axis=1)
-
-    def encode_one(self, text: str) -> np.ndarray:
-        return self.encode([text])[0]
-
-
 def head_features(embedder: Embedder, texts: Sequence[str], contexts: Sequence[Sequence[str]]) -> np.ndarray:
     """The head features of normalised texts, each with its previous utterances (oldest first); embedder is the
     head's encoder (see HEAD_RECIPES)."""
@@ -123,27 +108,6 @@ def head_features(embedder: Embedder, texts: Sequence[str], contexts: Sequence[S
     utterance, joined = embedder.encode(texts), embedder.encode(joint)
     lex = np.stack([lexical(t, bool(ctx)) for t, ctx in zip(texts, contexts)])
     return np.concatenate([utterance, joined, lex], axis=1)
-
-
-class EmotionHead:
-    """A softmax layer over head_features, stored as plain arrays (weights, bias, dev-tuned prior offsets)."""
-
-    def __init__(self, path: Path):
-        encoders = {recipe: name for name, recipe in HEAD_RECIPES.items()}
-        with np.load(path, allow_pickle=False) as z:
-            self.recipe = str(z["recipe"])
-            if self.recipe not in encoders:
-                raise ValueError(f"{path}: unknown feature recipe {self.recipe} (known: {sorted(encoders)}); "
-                                 "retrain the head")
-            self.encoder = encoders[self.recipe]
-            self.labels = [str(x) for x in z["labels"]]
-            self.weights, self.bias = z["weights"], z["bias"] + z["prior_offset"]
-            self.meta = json.loads(str(z["meta"]))
-
-    def probabilities(self, features: np.ndarray) -> np.ndarray:
-        logits = features @ self.weights + self.bias
-        p = np.exp(logits - logits.max(axis=-1, keepdims=True))
-        return p / p.sum(axis=-1, keepdims=True)
 
 
 class TextEmotionModel:
@@ -166,34 +130,14 @@ class TextEmotionModel:
         self._fine_parent = {k: raw["fine"][k][0] for k in self.fine_labels}
         self._fine = self.embedder.encode([raw["fine"][k][1] for k in self.fine_labels])
         head_path = self.data_dir / HEAD_FILE
-        self.head = EmotionHead(head_path) if head_path.is_file() else None
-        self.head_embedder = self.embedder
-        if self.head is not None and self.head.encoder != "minilm":
-            from .mpnet import MpnetNotInstalled
-
-            try:
-                mpnet = self._mpnet_embedder()
-                self.head_embedder = mpnet if self.head.encoder == "mpnet" else ConcatEmbedder(self.embedder, mpnet)
-            except MpnetNotInstalled as error:
-                head_path = self.data_dir / FALLBACK_HEAD_FILE
-                if not head_path.is_file():
-                    raise
-                log.warning("%s; using the MiniLM text-emotion head %s", error, head_path)
-                self.head = EmotionHead(head_path)
+        self.head, self.head_embedder = None, self.embedder
+        if head_path.is_file():
+            self.head, self.head_embedder = load_head(head_path, self.data_dir / FALLBACK_HEAD_FILE, HEAD_RECIPES,
+                                                      self.embedder, self.cache_dir)
         if self.head is not None and self.head.labels != self.labels:
             raise ValueError(f"{head_path}: labels {self.head.labels} differ from the prototypes' {self.labels}")
         self.self_report = SelfReport(self.data_dir, self.labels)
         self._ready = True
-
-    def _mpnet_embedder(self) -> Embedder:
-        from ..embeddings import shared_embedder
-        from .mpnet import mpnet_model_dir
-
-        if self.cache_dir is None:
-            from ..config import Settings
-
-            self.cache_dir = Settings().cache_dir
-        return shared_embedder(mpnet_model_dir(self.cache_dir), getattr(self.embedder, "threads", 1))
 
     @property
     def backend(self) -> str:

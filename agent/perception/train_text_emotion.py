@@ -21,7 +21,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .text import HEAD_ENCODER, HEAD_RECIPES, ConcatEmbedder, head_features, normalise
+from ..embeddings import ConcatEmbedder
+from .text import HEAD_ENCODER, HEAD_RECIPES, head_features, normalise
 
 LABELS = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
 C_GRID = (0.1, 0.2, 0.3, 0.5, 1.0)

@@ -1,24 +1,15 @@
-"""Crisis detection, run before the planner on every turn; tuned for recall.
+"""Explicit warning signs: phrases of suicide, self-harm, abuse and harm to others, minus known idioms and talk about
+the topic. High precision on what they match; the trained head (head.py) carries the indirect cases.
 
-Three signals: lexical cues (explicit phrases of suicide, self-harm, abuse, harm to others, minus known idioms) and
-semantic similarity to risk sentences, compared against similarity to everyday idioms that share the words,
-and the perceived emotion (distress lowers the similarity needed).
-A crisis turn gets the fixed, human-written reply in prompts/crisis_reply.md — never LLM text.
+Families follow common crisis-line screening cues: wanting to die, means, plans, final arrangements, burden,
+goodbyes, self-injury, coercive control, threats.
 """
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 
-import numpy as np
-
-from .embeddings import Embedder
-from .prompts import render
-from .types import EmotionEstimate, SafetyAssessment
-
-_LEXICAL = {
-    "suicide": r"\b(kill(ing)? my ?self|suicid\w*|end(ing)? (my|it) (life|all)|take my (own )?life|"
+_PATTERNS = {
+    "suicide": r"\b(kill(ing)? my ?self|suicidal|(attempt(ed|ing)?|commit(ted|ting)?|thinking about|think about|thoughts? of|contemplating|considering) suicide|suicide (note|letter|plan|attempt)s?|end(ing)? (my|it) (life|all)|take my (own )?life|"
                r"(don'?t|do not) want to (live|be alive|exist|wake up)|better off (dead|without me)|"
                r"want(ed)? to die|wish i (was|were) dead|(no|any) reason to (live|keep going|go on|carry on|stay alive)|overdose|(not|isn'?t) worth living|"
                r"point (of|in) (living|life|going on)|goodbye (letter|note)s?|(saving|collecting|stockpiling) (up )?(my |the )?pills|"
@@ -81,13 +72,19 @@ _LEXICAL = {
                       r"(leaves|lives|parks|goes))",
 }
 _IDIOMS = re.compile(
-    r"\b(killing it|kill(ing)? me\b(?! ?self)|(could|would|gonna|going to) die of|dying to|died laughing|"
+    r"\b(killing it|kill(ing)? me\b(?! ?self)|(could|would|gonna|going to) die of|"
+    r"(want(ed)? to|wanna|about to|nearly|almost) die of (embarrassment|shame|boredom|cringe|laughter|laughing|envy|"
+    r"jealousy|excitement|happiness|heat|hunger|thirst)|dying to|died laughing|"
     r"dead tired|kill for a|kill (this|the|that) (exam|test|game|interview|presentation|workout)|kill (a|the) process)", re.I)
 # talking about a topic (an essay on suicide prevention) is not being at risk, unless the words are first-person risk
 _TOPIC = re.compile(r"\b((essay|article|paper|documentary|class|course|movie|film|book|novel|podcast|research|"
                     r"presentation|project|exam|quiz|lecture|homework|assignment|module)( \w+)? (about|on|covers|covering)|"
-                    r"(nursing|medical|pharmacy|psychology) student)\b", re.I)
+                    r"(nursing|medical|pharmacy|psychology) student|"
+                    r"(suicide|self[- ]harm|abuse|mental health) (awareness|prevention|rates?|statistics|charity|"
+                    r"training|course|campaign|fundraiser)|mental health first aid)\b", re.I)
 
+
+LEXICAL = {category: re.compile(pattern, re.I) for category, pattern in _PATTERNS.items()}
 
 # sentences and comma-joined parts, not perception.text.clauses(): splitting at "and/because/when" too caught more
 # risk but raised false alarms (holdout5 help false alarms 0.15 → 0.25, MELD check-ins 2.1 % → 2.7 %)
@@ -97,87 +94,41 @@ MAX_SENTENCES = 12  # bounded work on a huge message
 
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|me|my|myself)\b", re.I)
 
+# passive wishes and hopelessness about oneself: too unsure to take over the turn, too close to let pass; a direct,
+# gentle question is what crisis lines advise (asking about suicide does not raise risk)
+_PASSIVE = re.compile(
+    r"\b((nobody|no one|noone|no-one) (would|will|'d)( even| really)? (care|notice|miss me|mind)\b.{0,30}\bif i\b|"
+    r"(wouldn'?t|would not|won'?t|doesn'?t) (matter|make (a|any) difference)\b.{0,20}\bif i (was|were|wasn'?t|"
+    r"weren'?t|disappeared|died|was gone|vanished)|(tired|sick) of (being alive|existing|being here|living)|"
+    r"(what'?s|what is) the point (of|in) (anything|trying|any of (it|this)|it all|me)\b|"
+    r"i (wish|want) (i could|to) (just )?(disappear|vanish|not exist|sleep forever|stop existing))", re.I)
 
-class CrisisDetector:
-    def __init__(self, embedder: Embedder, data_dir: Path, prompts_dir: Path, locale: str, threshold: float,
-                 check_in_threshold: float | None = None):
-        self.embedder = embedder
-        self.data_dir = Path(data_dir)
-        self.prompts_dir = Path(prompts_dir)
-        self.locale = locale
-        self.threshold = threshold
-        self.check_in_threshold = check_in_threshold if check_in_threshold is not None else threshold
-        self._lexical = {k: re.compile(v, re.I) for k, v in _LEXICAL.items()}
-        self._ready = False
 
-    @classmethod
-    def from_settings(cls, settings, embedder: Embedder) -> "CrisisDetector":
-        """The detector every entry point uses (turns, `attune safety`, benches, ESC-Eval), from agent Settings."""
-        s = settings.safety
-        return cls(embedder, settings.data_dir, settings.prompts_dir, s.locale, s.semantic_threshold,
-                   s.check_in_threshold)
+def explicit_risk(text: str) -> tuple[str, str] | None:
+    """(category, the matched words) for an explicit warning sign said of oneself, else None."""
+    stripped = _IDIOMS.sub(" ", text)
+    topic = is_topic(text)
+    for category, pattern in LEXICAL.items():
+        match = pattern.search(stripped)
+        # "an essay about suicide prevention" names the topic; "kill myself" in the same essay line still counts
+        if match and not (topic and not _FIRST_PERSON.search(match.group(0))):
+            return category, match.group(0)
+    return None
 
-    def setup(self) -> None:
-        if self._ready:
-            return
-        raw = json.loads((self.data_dir / "crisis_prototypes.json").read_text())
-        self._risk_labels = [c for c, sentences in raw["risk"].items() for _ in sentences]
-        self._risk = self.embedder.encode([s for sentences in raw["risk"].values() for s in sentences])
-        self._idioms = self.embedder.encode(raw["idioms"])
-        self._resources = json.loads((self.data_dir / "crisis_resources.json").read_text())
-        self._ready = True
 
-    # a person already perceived as sad or afraid gets the benefit of the doubt sooner (recall first)
-    DISTRESS_LABELS = {"sadness", "fear"}
-    DISTRESS_MARGIN = 0.05
+def passive_risk(text: str) -> str | None:
+    """The words of a passive wish to be gone or hopelessness about oneself (a check-in, not a takeover), else None."""
+    match = None if is_topic(text) else _PASSIVE.search(_IDIOMS.sub(" ", text))
+    return match.group(0) if match else None
 
-    def assess(self, text: str, emotion: EmotionEstimate | None = None) -> SafetyAssessment:
-        self.setup()
-        stripped = _IDIOMS.sub(" ", text)
-        topic = _TOPIC.search(text)
-        for category, pattern in self._lexical.items():
-            match = pattern.search(stripped)
-            # "an essay about suicide prevention" names the topic; "kill myself" in the same essay line still counts
-            if match and not (topic and not _FIRST_PERSON.search(match.group(0))):
-                return SafetyAssessment(risk_level="high", escalate=True, category=category,
-                                        reason=f"explicit words: '{match.group(0)}'")
-        if topic:
-            return SafetyAssessment(risk_level="low", escalate=False, category="none",
-                                    reason="talks about the topic, not about themselves")
-        # the whole message and each of its sentences: a risk said in passing inside a long message about something
-        # else is diluted in the whole message's embedding
-        parts = [text] + [p for p in _SENTENCES.split(text) if len(p.split()) >= 3][:MAX_SENTENCES]
-        vectors = self.embedder.encode(list(dict.fromkeys(parts)))
-        risk_all, idiom_all = vectors @ self._risk.T, vectors @ self._idioms.T
-        row = int(risk_all.max(axis=1).argmax())
-        risk_sims, idiom_sim = risk_all[row], float(idiom_all[row].max())
-        best = int(risk_sims.argmax())
-        similarity = float(risk_sims[best])
-        threshold = self.threshold
-        if emotion is not None and emotion.label in self.DISTRESS_LABELS and emotion.confidence >= 0.5:
-            threshold -= self.DISTRESS_MARGIN
-        if similarity >= threshold and similarity > idiom_sim:
-            return SafetyAssessment(risk_level="high", escalate=True, category=self._risk_labels[best],
-                                    reason=f"close in meaning to a {self._risk_labels[best]} statement ({similarity:.2f})")
-        distressed = emotion is not None and emotion.vad.valence < 0
-        if similarity >= self.check_in_threshold and similarity > idiom_sim and distressed:
-            # not sure enough to take over the turn, too close to let pass: answer, and ask
-            return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category=self._risk_labels[best],
-                                    reason=f"distressed and close to a {self._risk_labels[best]} statement "
-                                           f"({similarity:.2f}): a gentle check-in")
-        if similarity >= threshold - 0.12 and similarity > idiom_sim:
-            return SafetyAssessment(risk_level="low", escalate=False, category=self._risk_labels[best],
-                                    reason=f"some resemblance to a {self._risk_labels[best]} statement ({similarity:.2f})")
-        return SafetyAssessment()
 
-    def crisis_reply(self) -> str:
-        self.setup()
-        return render(self.prompts_dir, "crisis_reply", resources=self.resources())
+def is_topic(text: str) -> bool:
+    """Talks about the subject from outside (coursework, news, a charity run), not about oneself."""
+    return bool(_TOPIC.search(text))
 
-    def check_in(self) -> str:
-        """The sentence added to a reply when the message may hide a risk (SafetyAssessment.check_in)."""
-        self.setup()
-        return render(self.prompts_dir, "crisis_check_in", resources=self.resources())
 
-    def resources(self) -> str:
-        return self._resources.get(self.locale, self._resources["international"])
+def sentences(text: str) -> list[str]:
+    """The whole message and each of its sentences of 3+ words (bounded): a risk said in passing inside a long
+    message about something else is diluted in the whole message's embedding."""
+    parts = [p for p in _SENTENCES.split(text) if len(p.split()) >= 3][:MAX_SENTENCES]
+    return list(dict.fromkeys([text] + parts))

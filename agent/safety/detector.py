@@ -1,0 +1,122 @@
+"""Crisis detection, run before the planner on every turn; tuned for recall.
+
+Three signals:
+- explicit warning signs (rules.py): phrases of suicide, self-harm, abuse and harm to others, minus idioms and talk
+  about the topic; they escalate at once;
+- a trained head (train.py, data/crisis_head.npz) over sentence embeddings, scoring each message by its riskiest
+  sentence; it carries the indirect cases (preparations, goodbyes, danger at home described without naming it);
+- the perceived emotion: a check-in needs a distressed person, and sadness or fear lowers the bar to escalate.
+A crisis turn gets the fixed, human-written reply in prompts/crisis_reply.md — never LLM text.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..embeddings import Embedder
+from ..heads import load_head
+from ..prompts import render
+from ..types import EmotionEstimate, SafetyAssessment
+from .rules import explicit_risk, is_topic, passive_risk, sentences
+
+LABELS = ("none", "suicide", "self_harm", "abuse", "harm_to_others")  # the head's classes, "none" first
+# the head's features: an encoder's embedding of one sentence (a message scores as its riskiest sentence)
+RECIPES = {"minilm": "minilm-sentence-max-v1", "mpnet": "mpnet-sentence-max-v1", "both": "minilm+mpnet-sentence-max-v1"}
+HEAD_FILE = "crisis_head.npz"
+FALLBACK_HEAD_FILE = "crisis_head_minilm.npz"  # when the shipped head needs mpnet and it is not installed
+
+
+class CrisisDetector:
+    def __init__(self, embedder: Embedder, data_dir: Path, prompts_dir: Path, locale: str,
+                 escalate_threshold: float | None = None, check_in_threshold: float | None = None,
+                 cache_dir: Path | None = None):
+        """Thresholds are probabilities of risk; None takes the head's own (chosen by cross-validation in train.py)."""
+        self.embedder = embedder
+        self.data_dir = Path(data_dir)
+        self.prompts_dir = Path(prompts_dir)
+        self.locale = locale
+        self.cache_dir = cache_dir
+        self._thresholds = (escalate_threshold, check_in_threshold)
+        self._ready = False
+
+    @classmethod
+    def from_settings(cls, settings, embedder: Embedder) -> "CrisisDetector":
+        """The detector every entry point uses (turns, `attune safety`, benches, ESC-Eval), from agent Settings."""
+        s = settings.safety
+        return cls(embedder, settings.data_dir, settings.prompts_dir, s.locale, s.escalate_threshold,
+                   s.check_in_threshold, settings.cache_dir)
+
+    def setup(self) -> None:
+        if self._ready:
+            return
+        self.head, self.head_embedder = load_head(self.data_dir / HEAD_FILE, self.data_dir / FALLBACK_HEAD_FILE,
+                                                  RECIPES, self.embedder, self.cache_dir)
+        escalate, check_in = self._thresholds
+        self.escalate_threshold = escalate if escalate is not None else self.head.meta["escalate_threshold"]
+        self.check_in_threshold = check_in if check_in is not None else self.head.meta["check_in_threshold"]
+        self._resources = json.loads((self.data_dir / "crisis_resources.json").read_text())
+        self._ready = True
+
+    # a person already perceived as sad or afraid gets the benefit of the doubt sooner (recall first)
+    DISTRESS_LABELS = {"sadness", "fear"}
+    DISTRESS_MARGIN = 0.05
+
+    def risk(self, text: str) -> tuple[float, str]:
+        """The head's probability of risk for the message's riskiest sentence, and that sentence's likeliest category."""
+        self.setup()
+        probabilities = self.head.probabilities(self.head_embedder.encode(sentences(text)))
+        row = int(probabilities[:, 0].argmin())
+        return 1 - float(probabilities[row, 0]), self.head.labels[1 + int(probabilities[row, 1:].argmax())]
+
+    def prepare(self, texts: Sequence[str]) -> None:
+        """Encode many messages' sentences in one batch (benches): assess() then finds them in the embedders'
+        caches, which the text-emotion head shares. Keep a batch within the cache (~150 messages)."""
+        self.setup()
+        self.head_embedder.encode([s for t in texts for s in sentences(t)])
+
+    def assess(self, text: str, emotion: EmotionEstimate | None = None) -> SafetyAssessment:
+        self.setup()
+        explicit = explicit_risk(text)
+        if explicit:
+            category, words = explicit
+            return SafetyAssessment(risk_level="high", escalate=True, category=category,
+                                    reason=f"explicit words: '{words}'")
+        if is_topic(text):
+            return SafetyAssessment(risk_level="low", escalate=False, category="none",
+                                    reason="talks about the topic, not about themselves")
+        probability, category = self.risk(text)
+        threshold = self.escalate_threshold
+        if emotion is not None and emotion.label in self.DISTRESS_LABELS and emotion.confidence >= 0.5:
+            threshold -= self.DISTRESS_MARGIN
+        if probability >= threshold:
+            return SafetyAssessment(risk_level="high", escalate=True, category=category,
+                                    reason=f"reads as a {category} risk (p={probability:.2f})")
+        passive = passive_risk(text)
+        if passive:
+            return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category="suicide",
+                                    reason=f"a passive wish or hopelessness: '{passive}' (p={probability:.2f}): "
+                                           "a gentle check-in")
+        if probability >= self.check_in_threshold:
+            if emotion is not None and emotion.vad.valence < 0:
+                # not sure enough to take over the turn, too close to let pass: answer, and ask
+                return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category=category,
+                                        reason=f"distressed, and may hide a {category} risk (p={probability:.2f}): "
+                                               "a gentle check-in")
+            return SafetyAssessment(risk_level="low", escalate=False, category=category,
+                                    reason=f"some resemblance to a {category} risk (p={probability:.2f})")
+        return SafetyAssessment()
+
+    def crisis_reply(self) -> str:
+        self.setup()
+        return render(self.prompts_dir, "crisis_reply", resources=self.resources())
+
+    def check_in(self) -> str:
+        """The sentence added to a reply when the message may hide a risk (SafetyAssessment.check_in)."""
+        self.setup()
+        return render(self.prompts_dir, "crisis_check_in", resources=self.resources())
+
+    def resources(self) -> str:
+        return self._resources.get(self.locale, self._resources["international"])
