@@ -200,7 +200,7 @@ class Agent:
                                                  speaker_id=self.session_id or "user")
             warnings += user_state.warnings
             t = lap("perception", t)
-            safety = self.safety.assess(text, user_state.fused)
+            safety = self.safety.assess(text, user_state.fused, [h.safety for h in self.history])
             t = lap("safety", t)
             previous_emotion = self.history[-1].plan.agent_emotion if self.history else None
             agent_emotion = next_agent_emotion(previous_emotion, user_state.fused, self.settings.data_dir,

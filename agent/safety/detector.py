@@ -5,7 +5,9 @@ Three signals:
   about the topic; they escalate at once;
 - a trained head (train.py, data/crisis_head.npz) over sentence embeddings, scoring each message by its riskiest
   sentence; it carries the indirect cases (preparations, goodbyes, danger at home described without naming it);
-- the perceived emotion: a check-in needs a distressed person, and sadness or fear lowers the bar to escalate.
+- the perceived emotion: a check-in needs a distressed person, and sadness or fear lowers the bar to escalate;
+- the conversation: within three turns of a flagged one, an act or means named by a pronoun ("I already took
+  them") escalates, and so does a yes to the check-in question.
 A crisis turn gets the fixed, human-written reply in prompts/crisis_reply.md — never LLM text.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..embeddings import Embedder
 from ..heads import load_head
 from ..prompts import render
 from ..types import EmotionEstimate, SafetyAssessment
-from .rules import explicit_risk, is_topic, passive_risk, sentences
+from .rules import answers_yes, explicit_risk, follow_up_risk, is_topic, passive_risk, sentences
 
 LABELS = ("none", "suicide", "self_harm", "abuse", "harm_to_others")  # the head's classes, "none" first
 # the head's features: an encoder's embedding of one sentence (a message scores as its riskiest sentence)
@@ -65,7 +67,7 @@ class CrisisDetector:
     DISTRESS_MARGIN = 0.05
 
     def risk(self, text: str) -> tuple[float, str]:
-        """The head's probability of risk for the message's riskiest sentence, and that sentence's likeliest category."""
+        """The head's risk probability for the riskiest sentence of the message, and its likeliest category."""
         self.setup()
         probabilities = self.head.probabilities(self.head_embedder.encode(sentences(text)))
         row = int(probabilities[:, 0].argmin())
@@ -77,13 +79,23 @@ class CrisisDetector:
         self.setup()
         self.head_embedder.encode([s for t in texts for s in sentences(t)])
 
-    def assess(self, text: str, emotion: EmotionEstimate | None = None) -> SafetyAssessment:
+    # after a flagged turn, a follow-up is read in that light: "I already took them" alone could mean anything
+    RECENT_TURNS = 3
+
+    def assess(self, text: str, emotion: EmotionEstimate | None = None,
+               recent: Sequence[SafetyAssessment] = ()) -> SafetyAssessment:
+        """recent: this conversation's earlier assessments, oldest first (the last RECENT_TURNS count)."""
         self.setup()
-        explicit = explicit_risk(text)
+        recent = list(recent)[-self.RECENT_TURNS:]
+        at_risk = any(r.escalate or r.check_in for r in recent)
+        explicit = explicit_risk(text) or (at_risk and follow_up_risk(text))
         if explicit:
             category, words = explicit
             return SafetyAssessment(risk_level="high", escalate=True, category=category,
-                                    reason=f"explicit words: '{words}'")
+                                    reason=f"explicit words: '{words}'" + (" after an earlier risk" if at_risk else ""))
+        if recent and recent[-1].check_in and answers_yes(text):
+            return SafetyAssessment(risk_level="high", escalate=True, category=recent[-1].category,
+                                    reason="said yes to the check-in question")
         if is_topic(text):
             return SafetyAssessment(risk_level="low", escalate=False, category="none",
                                     reason="talks about the topic, not about themselves")

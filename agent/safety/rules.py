@@ -116,6 +116,28 @@ def explicit_risk(text: str) -> tuple[str, str] | None:
     return None
 
 
+# only after risk has come up in the conversation: acts and means named by a pronoun ("I already took them")
+_FOLLOW_UP = re.compile(
+    r"\b((already |just )?(took|taken|swallowed|drank|done|did) (them|it|all of (them|it)|the lot)|"
+    r"(have|got|'ve got|bought) (them|it|one) (here|ready|with me|in my (bag|pocket|hand|car))|"
+    r"(it'?s|they'?re) (here|ready|with me|in my (bag|pocket|hand|car)))\b", re.I)
+# the first words of an answer to "are you having thoughts of ending your life …?"
+_YES = re.compile(r"^\W*(yes|yeah|yea|yep|yup|ya|sometimes|i am|i do|i have|i guess|maybe|kind of|kinda|sort of|"
+                  r"a (bit|little)|honestly,? yes|probably|often|every day|most days|all the time)\b", re.I)
+_NO = re.compile(r"\b(no|not|never|nope|nah)\b", re.I)
+
+
+def follow_up_risk(text: str) -> tuple[str, str] | None:
+    """(category, words) for a follow-up that names an act or means by a pronoun; read only after a flagged turn."""
+    match = _FOLLOW_UP.search(text)
+    return ("suicide", match.group(0)) if match else None
+
+
+def answers_yes(text: str) -> bool:
+    """An answer to the check-in question that says yes, even partly ("sometimes", "I guess"), and no "no"."""
+    return bool(_YES.search(text)) and not _NO.search(text.split(".")[0])
+
+
 def passive_risk(text: str) -> str | None:
     """The words of a passive wish to be gone or hopelessness about oneself (a check-in, not a takeover), else None."""
     match = None if is_topic(text) else _PASSIVE.search(_IDIOMS.sub(" ", text))

@@ -89,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
         from ..perception.mpnet import mpnet_model_dir
 
         mpnet_cache = args.cache.with_name(f"{args.cache.stem}-mpnet{args.cache.suffix}") if args.cache else None
-        mpnet = CachedEncoder(Embedder(mpnet_model_dir(settings.cache_dir), threads=args.threads), mpnet_cache, 128, True)
+        mpnet_embedder = Embedder(mpnet_model_dir(settings.cache_dir), threads=args.threads)
+        mpnet = CachedEncoder(mpnet_embedder, mpnet_cache, 128, True)
         encoder = mpnet if args.encoder == "mpnet" else ConcatEmbedder(minilm, mpnet)
 
     rows = read_labelled(args.data)
