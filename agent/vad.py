@@ -34,3 +34,18 @@ def nearest_emotion(point: np.ndarray | VAD, data_dir: Path) -> str:
         point = np.array(point.as_tuple())
     table = emotion_vad_table(data_dir)
     return min(table, key=lambda k: float(np.linalg.norm(table[k] - point)))
+
+
+def emotion_in_direction(point: np.ndarray | VAD, data_dir: Path, radius: float, min_cosine: float) -> str:
+    """The emotion whose direction from neutral the point lies in, or neutral when it is within radius of neutral
+    or in no emotion's direction. Unlike nearest_emotion, a point a third of the way to joy already reads as joy:
+    how far along is the intensity, not the label."""
+    if isinstance(point, VAD):
+        point = np.array(point.as_tuple())
+    norm = float(np.linalg.norm(point))
+    if norm < radius:
+        return "neutral"
+    table = {k: v for k, v in emotion_vad_table(data_dir).items() if np.linalg.norm(v) > 0}
+    cosine = {k: float(v @ point) / (float(np.linalg.norm(v)) * norm) for k, v in table.items()}
+    best = max(cosine, key=cosine.get)
+    return best if cosine[best] >= min_cosine else "neutral"

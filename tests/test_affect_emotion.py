@@ -72,3 +72,10 @@ def test_the_fitted_transition_beats_repeating_the_previous_emotion_in_vad():
     assert report["n_test"] > 1000 and report["n_train"] > 4 * report["n_test"] * 0.9
     assert r["personality_free"]["vad_rmse"] < r["repeat_previous"]["vad_rmse"]
     assert r["peld_centred_gain"]["vad_rmse"] <= r["personality_free"]["vad_rmse"] + 1e-9
+
+
+def test_good_news_shows_on_the_first_turn_and_grows():
+    first, second = run(["joy", "joy"])
+    assert first.label == "joy" and second.label == "joy"  # the half step already smiles
+    assert second.intensity > first.intensity  # how far along is the intensity
+    assert run(["sadness"] * 3)[-1].label == "neutral"  # warm calm is in no emotion's direction

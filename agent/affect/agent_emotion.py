@@ -1,7 +1,7 @@
 """The agent's own emotion, which the voice and face express: empathic direction, personality-shaped motion.
 
 PELD's transition (Wen et al. 2021) is ``response = preceding + ΔVAD(context) ⊙ P(personality)``, then the nearest
-category. Fitted on PELD (agent/affect/transition.py), ΔVAD(context) describes how *people* react — largely by
+category (here: the category in whose direction the point lies, see LABEL_RADIUS). Fitted on PELD (agent/affect/transition.py), ΔVAD(context) describes how *people* react — largely by
 mirroring (anger answers anger). A supporter should not mirror distress, so the agent keeps the form but takes
 ΔVAD from the empathic response instead:
 
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..types import VAD, AgentEmotion, EmotionEstimate
-from ..vad import nearest_emotion
+from ..vad import emotion_in_direction
 from .transition import centred_gain, personality_weights, transition_params
 
 if TYPE_CHECKING:
@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 STEP = 0.5          # fraction of the way to the target per turn: smooth, yet visible within two turns
 MAX_STEP = 0.5      # largest VAD move in one turn (Euclidean)
 TEMPERAMENT = 0.35  # how far the personality's Mehrabian VAD (relative to the PELD mean) shifts the target
+# the label the face and voice show: the emotion the agent is heading into once it is visibly off neutral
+# (the first half step toward shared joy already smiles); warm calm, in no emotion's direction, stays neutral
+LABEL_RADIUS = 0.25
+LABEL_MIN_COSINE = 0.85
 
 
 def empathic_targets(data_dir: Path) -> dict[str, np.ndarray]:
@@ -79,5 +83,5 @@ def next_agent_emotion(previous: AgentEmotion | None, user: EmotionEstimate, dat
         step *= MAX_STEP / norm
     point = start + step
     vad = VAD.clipped(*point)
-    return AgentEmotion(label=nearest_emotion(vad, Path(data_dir)), vad=vad,
+    return AgentEmotion(label=emotion_in_direction(vad, Path(data_dir), LABEL_RADIUS, LABEL_MIN_COSINE), vad=vad,
                         intensity=float(min(1.0, np.linalg.norm(point) / 1.2)))
