@@ -1,6 +1,6 @@
 """Crisis detection, run before the planner on every turn; tuned for recall.
 
-Three signals:
+Four signals:
 - explicit warning signs (rules.py): phrases of suicide, self-harm, abuse and harm to others, minus idioms and talk
   about the topic; they escalate at once;
 - a trained head (train.py, data/crisis_head.npz) over sentence embeddings, scoring each message by its riskiest
@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Sequence
-
-import numpy as np
 
 from ..embeddings import Embedder
 from ..heads import load_head
@@ -56,6 +54,8 @@ class CrisisDetector:
             return
         self.head, self.head_embedder = load_head(self.data_dir / HEAD_FILE, self.data_dir / FALLBACK_HEAD_FILE,
                                                   RECIPES, self.embedder, self.cache_dir)
+        if tuple(self.head.labels) != LABELS:
+            raise ValueError(f"{self.data_dir / HEAD_FILE}: classes {self.head.labels}, expected {list(LABELS)}")
         escalate, check_in = self._thresholds
         self.escalate_threshold = escalate if escalate is not None else self.head.meta["escalate_threshold"]
         self.check_in_threshold = check_in if check_in is not None else self.head.meta["check_in_threshold"]
