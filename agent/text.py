@@ -10,6 +10,16 @@ class InputError(ValueError):
     """The user's input cannot be used; the message says why in plain words."""
 
 
+_TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - ",
+                             "\u2013": "-", "\u2026": "...", "\xa0": " "})
+
+
+def normalise(text: str) -> str:
+    """Curly quotes, dashes and ellipses to ASCII, whitespace collapsed (MELD and phones both use them): rules
+    written with ' match what a phone types."""
+    return re.sub(r"\s+", " ", text.translate(_TYPOGRAPHY)).strip()
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

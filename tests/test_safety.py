@@ -177,3 +177,10 @@ def test_a_follow_up_is_read_in_the_light_of_an_earlier_risk(agent, fresh_agent)
     for text in ("Thanks. I'm feeling a bit calmer now.", "I made some tea.", "My sister is coming over later."):
         assert not fresh_agent.respond(text).safety.escalate
     assert not fresh_agent.respond(follow_up).safety.escalate
+
+
+def test_curly_apostrophes_from_phones_are_read_like_straight_ones(agent):
+    """Phones type ’ and “: the explicit rules are written with ' and must still match."""
+    verdict = agent.safety.assess("I don’t want to live anymore")
+    assert verdict.escalate and verdict.reason.startswith("explicit words")
+    assert agent.safety.assess("Nobody would care if I wasn’t around.").check_in

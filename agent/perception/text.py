@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from ..embeddings import Embedder
+from ..text import normalise
 from ..heads import load_head
 from ..types import EmotionEstimate
 from ..vad import expected_vad
@@ -35,18 +36,11 @@ HEAD_RECIPES = {
 HEAD_ENCODER = "both"  # the encoder of the shipped head (train_text_emotion's default)
 HEAD_RECIPE = HEAD_RECIPES[HEAD_ENCODER]
 _CLAUSE_SPLIT = re.compile(r"(?<=[.!?;])\s+|,\s+|\s+(?:and|but|because|since|after|when)\s+", re.I)
-_TYPOGRAPHY = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": " - ",
-                             "\u2013": "-", "\u2026": "...", "\xa0": " "})
 
 
 def clauses(text: str) -> list[str]:
     parts = [p.strip(" .,!?;") for p in _CLAUSE_SPLIT.split(text) if p and p.strip(" .,!?;")]
     return parts or [text.strip()]
-
-
-def normalise(text: str) -> str:
-    """Curly quotes, dashes and ellipses to ASCII, whitespace collapsed (MELD and phones both use them)."""
-    return re.sub(r"\s+", " ", text.translate(_TYPOGRAPHY)).strip()
 
 
 _vader = None

@@ -22,7 +22,8 @@ from typing import Sequence
 import numpy as np
 
 from ..embeddings import ConcatEmbedder
-from .text import HEAD_ENCODER, HEAD_RECIPES, head_features, normalise
+from ..text import normalise
+from .text import HEAD_ENCODER, HEAD_RECIPES, head_features
 
 LABELS = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
 C_GRID = (0.1, 0.2, 0.3, 0.5, 1.0)

@@ -19,6 +19,7 @@ from typing import Sequence
 from ..embeddings import Embedder
 from ..heads import load_head
 from ..prompts import render
+from ..text import normalise
 from ..types import EmotionEstimate, SafetyAssessment
 from .rules import answers_yes, explicit_risk, follow_up_risk, is_topic, passive_risk, sentences
 
@@ -69,7 +70,7 @@ class CrisisDetector:
     def risk(self, text: str) -> tuple[float, str]:
         """The head's risk probability for the riskiest sentence of the message, and its likeliest category."""
         self.setup()
-        probabilities = self.head.probabilities(self.head_embedder.encode(sentences(text)))
+        probabilities = self.head.probabilities(self.head_embedder.encode(sentences(normalise(text))))
         row = int(probabilities[:, 0].argmin())
         return 1 - float(probabilities[row, 0]), self.head.labels[1 + int(probabilities[row, 1:].argmax())]
 
@@ -77,7 +78,7 @@ class CrisisDetector:
         """Encode many messages' sentences in one batch (benches): assess() then finds them in the embedders'
         caches, which the text-emotion head shares. Keep a batch within the cache (~150 messages)."""
         self.setup()
-        self.head_embedder.encode([s for t in texts for s in sentences(t)])
+        self.head_embedder.encode([s for t in texts for s in sentences(normalise(t))])
 
     # after a flagged turn, a follow-up is read in that light: "I already took them" alone could mean anything
     RECENT_TURNS = 3
@@ -86,6 +87,7 @@ class CrisisDetector:
                recent: Sequence[SafetyAssessment] = ()) -> SafetyAssessment:
         """recent: this conversation's earlier assessments, oldest first (the last RECENT_TURNS count)."""
         self.setup()
+        text = normalise(text)  # the rules are written with ' and "; phones type ’ and “
         recent = list(recent)[-self.RECENT_TURNS:]
         at_risk = any(r.escalate or r.check_in for r in recent)
         explicit = explicit_risk(text) or (at_risk and follow_up_risk(text))
