@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embeddings import ConcatEmbedder, Embedder
+from .embeddings import CachedEncoder, ConcatEmbedder, Embedder
 
 log = logging.getLogger(__name__)
 ENCODERS = ("minilm", "mpnet", "both")
@@ -69,3 +69,19 @@ def load_head(path: Path, fallback: Path, recipes: dict[str, str], minilm: Embed
         log.warning("%s; using the MiniLM head %s", error, fallback)
         head = SoftmaxHead(fallback, recipes)
         return head, head_embedder(head.encoder, minilm, cache_dir)
+
+
+def training_encoders(encoder: str, cache: Path | None, threads: int):
+    """For training scripts: (MiniLM, the encoder named), each caching its vectors between runs in `cache`
+    (mpnet's in the same name + '-mpnet')."""
+    from .config import Settings
+
+    settings = Settings()
+    minilm = CachedEncoder(Embedder(settings.embedder(), threads=threads), cache, 128, True)
+    if encoder == "minilm":
+        return minilm, minilm
+    from .perception.mpnet import mpnet_model_dir
+
+    mpnet_cache = cache.with_name(f"{cache.stem}-mpnet{cache.suffix}") if cache else None
+    mpnet = CachedEncoder(Embedder(mpnet_model_dir(settings.cache_dir), threads=threads), mpnet_cache, 128, True)
+    return minilm, (mpnet if encoder == "mpnet" else ConcatEmbedder(minilm, mpnet))

@@ -21,7 +21,6 @@ from typing import Sequence
 
 import numpy as np
 
-from ..embeddings import ConcatEmbedder
 from ..text import normalise
 from .text import HEAD_ENCODER, HEAD_RECIPES, head_features
 
@@ -102,23 +101,13 @@ def main(argv: Sequence[str] | None = None) -> dict:
 
     from sklearn.linear_model import LogisticRegression
 
-    from ..config import Settings
-    from ..embeddings import CachedEncoder, Embedder
+    from ..heads import training_encoders
 
     np.random.seed(args.seed)
     start = time.time()
     train, dev = (read_meld(args.meld_dir / f"{split}_sent_emo.csv") for split in ("train", "dev"))
     y_train, y_dev = (np.array([LABELS.index(r["emotion"]) for r in rows]) for rows in (train, dev))
-    settings = Settings()
-    minilm = CachedEncoder(Embedder(settings.embedder(), threads=args.threads), args.cache, 128, True)
-    if args.encoder == "minilm":
-        encoder = minilm
-    else:
-        from .mpnet import mpnet_model_dir
-
-        mpnet_cache = args.cache.with_name(f"{args.cache.stem}-mpnet{args.cache.suffix}") if args.cache else None
-        mpnet = CachedEncoder(Embedder(mpnet_model_dir(settings.cache_dir), threads=args.threads), mpnet_cache, 128, True)
-        encoder = mpnet if args.encoder == "mpnet" else ConcatEmbedder(minilm, mpnet)
+    minilm, encoder = training_encoders(args.encoder, args.cache, args.threads)
     x_train, x_dev = (head_features(encoder, [r["text"] for r in rows], [r["context"] for r in rows])
                       for rows in (train, dev))
 

@@ -12,8 +12,8 @@ None of them saw a test set; lines within 0.9 cosine of any tests/data/crisis_*.
 9,989 everyday utterances are added as "none" (weight 0.3): the head must stay quiet on ordinary talk.
 
 C is chosen by 5-fold cross-validated ROC-AUC on the crisis messages (MELD always in training), and the two
-thresholds on the out-of-fold scores of the no-risk messages, which are hard negatives: escalation where 10 % of
-them would escalate, check-in where 25 % would (a check-in also needs a distressed person, see detector.py). No
+thresholds on the out-of-fold scores of the no-risk messages, which are hard negatives: escalation where 5 % of
+them would escalate, check-in where 20 % would (a check-in also needs a distressed person, see detector.py). No
 tests/data set is used for any choice; they are the held-out measure (evals/safety_bench.py).
 
 Tried, not kept: MiniLM alone (CV ROC-AUC 0.869 against 0.942 with mpnet; kept only as the fallback head);
@@ -33,6 +33,7 @@ from typing import Sequence
 import numpy as np
 
 from ..heads import ENCODERS
+from ..perception.train_text_emotion import read_meld
 from .detector import LABELS, RECIPES
 from .rules import sentences
 
@@ -46,13 +47,6 @@ FOLDS = 5
 def read_labelled(path: Path) -> list[dict]:
     with Path(path).open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f, delimiter="\t"))
-
-
-def read_meld_utterances(path: Path) -> list[str]:
-    from ..perception.text import normalise
-
-    with Path(path).open(encoding="utf-8", newline="") as f:
-        return [normalise(r["Utterance"]) for r in csv.DictReader(f)]
 
 
 def message_risk(probabilities_of, texts: Sequence[str]) -> np.ndarray:
@@ -83,26 +77,16 @@ def main(argv: Sequence[str] | None = None) -> dict:
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
 
-    from ..config import Settings
-    from ..embeddings import CachedEncoder, ConcatEmbedder, Embedder
+    from ..heads import training_encoders
 
     start = time.time()
-    settings = Settings()
-    minilm = CachedEncoder(Embedder(settings.embedder(), threads=args.threads), args.cache, 128, True)
-    encoder = minilm
-    if args.encoder != "minilm":
-        from ..perception.mpnet import mpnet_model_dir
-
-        mpnet_cache = args.cache.with_name(f"{args.cache.stem}-mpnet{args.cache.suffix}") if args.cache else None
-        mpnet_embedder = Embedder(mpnet_model_dir(settings.cache_dir), threads=args.threads)
-        mpnet = CachedEncoder(mpnet_embedder, mpnet_cache, 128, True)
-        encoder = mpnet if args.encoder == "mpnet" else ConcatEmbedder(minilm, mpnet)
+    _, encoder = training_encoders(args.encoder, args.cache, args.threads)
 
     rows = read_labelled(args.data)
     texts = [r["text"] for r in rows]
     y = np.array([LABELS.index(r["category"]) if r["label"] == "1" else 0 for r in rows])
     is_risk = (y > 0).astype(int)
-    everyday = read_meld_utterances(args.meld_dir / "train_sent_emo.csv")
+    everyday = [r["text"] for r in read_meld(args.meld_dir / "train_sent_emo.csv")]
     x, x_everyday = encoder.encode(texts), encoder.encode(everyday)
 
     def fit(index: np.ndarray, C: float):
@@ -128,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     check_in = float(np.quantile(safe_scores, 1 - CHECK_IN_FALSE_ALARMS))
     model = fit(np.arange(len(rows)), C)
 
-    dev = read_meld_utterances(args.meld_dir / "dev_sent_emo.csv")
+    dev = [r["text"] for r in read_meld(args.meld_dir / "dev_sent_emo.csv")]
     dev_risk = message_risk(lambda t: model.predict_proba(encoder.encode(t)), dev)
     meta = {
         "trained_on": f"{args.data.name} ({len(rows)} messages, {int(is_risk.sum())} risk) + MELD train "
