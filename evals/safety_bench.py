@@ -14,6 +14,7 @@ from agent.config import Settings
 from agent.embeddings import shared_embedder
 from agent.perception.text import TextEmotionModel
 from agent.safety import CrisisDetector
+from agent.text import normalise
 
 
 def load_labelled(path: Path) -> list[dict]:
@@ -43,8 +44,6 @@ def bench_safety(path: Path, detector: CrisisDetector, text_emotion=None) -> dic
 
 def bench_everyday(csv_path: Path, detector: CrisisDetector, text_emotion=None) -> dict:
     """False alarms on everyday dialogue (a MELD-format CSV: the Utterance column), both readings."""
-    from agent.perception.text import normalise
-
     with Path(csv_path).open(encoding="utf-8") as f:
         texts = [normalise(r["Utterance"]) for r in csv.DictReader(f)]
     verdicts = _assess_all(texts, detector, text_emotion)

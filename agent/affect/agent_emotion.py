@@ -1,8 +1,9 @@
 """The agent's own emotion, which the voice and face express: empathic direction, personality-shaped motion.
 
 PELD's transition (Wen et al. 2021) is ``response = preceding + ΔVAD(context) ⊙ P(personality)``, then the nearest
-category (here: the category in whose direction the point lies, see LABEL_RADIUS). Fitted on PELD (agent/affect/transition.py), ΔVAD(context) describes how *people* react — largely by
-mirroring (anger answers anger). A supporter should not mirror distress, so the agent keeps the form but takes
+category (here: the category in whose direction the point lies, see LABEL_RADIUS). Fitted on PELD
+(agent/affect/transition.py), ΔVAD(context) describes how *people* react — largely by mirroring (anger answers
+anger). A supporter should not mirror distress, so the agent keeps the form but takes
 ΔVAD from the empathic response instead:
 
     target = empathic_target(user emotion) + TEMPERAMENT · (P(personality) − P̄)
