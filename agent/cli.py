@@ -203,18 +203,18 @@ def cmd_bench_emotion(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_data_exemplars(args: argparse.Namespace) -> int:
-    from .planner.exemplars import curate_esconv, write_corpus
+def cmd_data_bank(args: argparse.Namespace) -> int:
+    from .planner.bank import curate_esconv_dialogues, write_bank
 
     settings = settings_from(args)
-    exemplars = curate_esconv(Path(args.esconv), settings.data_dir)
-    out = Path(args.out or settings.data_dir / "exemplars.jsonl")
-    write_corpus(exemplars, out)
+    utterances, dropped = curate_esconv_dialogues(Path(args.dialogues), Path(args.dev) if args.dev else None,
+                                                  settings.data_dir)
+    out = Path(args.out or settings.data_dir / "esconv_bank.jsonl")
+    write_bank(utterances, out)
     counts: dict[str, int] = {}
-    for e in exemplars:
-        counts[e.strategy] = counts.get(e.strategy, 0) + 1
-    result = {"out": str(out), "n": len(exemplars), "personal": sum(e.personal for e in exemplars), "per_strategy": counts}
-    emit(args, result)
+    for u in utterances:
+        counts[u.kind] = counts.get(u.kind, 0) + 1
+    emit(args, {"out": str(out), "n": len(utterances), "per_kind": counts, "dropped": dropped})
     return 0
 
 
@@ -279,10 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench_emotion)
 
     data = sub.add_parser("data", help="build shipped data assets").add_subparsers(dest="data", required=True)
-    p = data.add_parser("exemplars", parents=[common], help="curate ESConv supporter turns into data/exemplars.jsonl")
-    p.add_argument("--esconv", required=True, help="ESConv devWithStrategy_short.tsv-format file")
+    p = data.add_parser("bank", parents=[common],
+                        help="curate ESConv supporter turns that stand on their own into data/esconv_bank.jsonl")
+    p.add_argument("--dialogues", required=True, help="ESConv dialogues, train_dialogues.jsonl format")
+    p.add_argument("--dev", help="also the supporter turns of an ESConv strategy TSV (devWithStrategy_short.tsv)")
     p.add_argument("--out")
-    p.set_defaults(func=cmd_data_exemplars)
+    p.set_defaults(func=cmd_data_bank)
 
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub, bench, common)

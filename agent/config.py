@@ -71,13 +71,8 @@ class PlannerSettings(BaseModel):
     # grounded: small models choose, retrieved supporter turns ground, the LLM only words it (DESIGN.md);
     # llm: the LLM writes the whole chain-of-empathy plan; auto: grounded for the embedded LLM, llm otherwise
     mode: Literal["auto", "grounded", "llm"] = "auto"
-    exemplars_per_turn: int = 3
     max_reply_words: int = 60
-    min_relevance: float = Field(0.15, description="cosine(reply, user words) below which the gate rejects")
-    llm_rewrite: bool = True
-    # strategies whose reply the small LLM does not try to reword: SmolLM2-135M wrote a question in 0 of 30
-    # Question turns (measured on ESConv seeker turns), so trying only cost a second; empty this for a strong LLM
-    rewrite_skip: list[str] = ["Question"]
+    min_relevance: float = Field(0.15, description="cosine(reply, user words) below which the gate rejects (llm mode)")
     strategy_backend: Literal["trained", "rules"] = "trained"  # ESC strategy: the trained head or the rules
 
 

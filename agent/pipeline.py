@@ -24,14 +24,16 @@ from .perception.text import TextEmotionModel
 from .perception.video import VideoError, video_frames
 from .persona import load_avatar
 from .planner.coe import CoEPlanner
+from .planner.bank import ResponseBank
 from .planner.compose import GroundedComposer, TurnContext
-from .planner.exemplars import ExemplarIndex
+from .planner.dialogue import DialogueTracker
 from .planner.gate import QualityGate
 from .planner.llm import LLM, LLMError
+from .planner.ranker import ResponseRanker
 from .safety import CrisisDetector
 from .store import ConversationStore
 from .text import InputError, clean_user_text, split_sentences
-from .types import Plan, ReplyInfo, Sentence, TurnResult, UserState
+from .types import DialogueState, Plan, ReplyInfo, Sentence, TurnResult, UserState
 
 
 AudioInput = Union[str, Path, bytes, np.ndarray]
@@ -79,10 +81,9 @@ class Agent:
         self.strategy_planner = strategy_planner or load_strategy_planner(s, self.embedder)
         self.llm = llm or LLM(s)
         self.gate = QualityGate(self.embedder, s.planner.max_reply_words, s.planner.min_relevance)
-        index = ExemplarIndex(s.data_dir / "exemplars.jsonl", self.embedder, s.cache_dir)
-        self.composer = GroundedComposer(
-            self.embedder, index, self.gate, self.llm if s.planner.llm_rewrite else None, s.data_dir, s.prompts_dir,
-            s.planner.exemplars_per_turn, s.planner.max_reply_words, s.planner.rewrite_skip)
+        self.tracker = DialogueTracker(s.data_dir)
+        bank = ResponseBank(s.data_dir, self.embedder, ResponseRanker(s.data_dir / "ranker.npz"), s.cache_dir)
+        self.composer = GroundedComposer(self.embedder, bank, self.tracker, s.data_dir, s.planner.max_reply_words)
         self.coe = CoEPlanner(self.llm, self.gate, s.data_dir, s.prompts_dir, s.planner.max_reply_words)
         self.history: list[TurnResult] = []
         self._lock = threading.Lock()  # one turn at a time per conversation
@@ -200,13 +201,16 @@ class Agent:
                                                  speaker_id=self.session_id or "user")
             warnings += user_state.warnings
             t = lap("perception", t)
-            safety = self.safety.assess(text, user_state.fused, [h.safety for h in self.history])
+            state = self.tracker.update(self.history[-1].state if self.history else DialogueState(), text,
+                                        self.embedder.encode_one(text))
+            safety = self.safety.assess(text, user_state.fused, [h.safety for h in self.history], state.safety)
+            safety_before, state.safety = state.safety, self.safety.next_state(state.safety, safety)
             t = lap("safety", t)
             previous_emotion = self.history[-1].plan.agent_emotion if self.history else None
             agent_emotion = next_agent_emotion(previous_emotion, user_state.fused, self.settings.data_dir,
                                                self.avatar.personality)
             ctx = TurnContext(text, user_state, len(self.history), [(h.user_text, h.reply.text) for h in self.history],
-                              self.avatar.name, self.avatar.style)
+                              self.avatar.name, self.avatar.style, state)
 
             sentences: list[Sentence] = []
             reply: ReplyInfo | None = None
@@ -219,10 +223,14 @@ class Agent:
                     sentences.append(sentence)
                     yield sentence
 
-            if safety.escalate:
-                stream.plan = self._crisis_plan(user_state, safety.category, agent_emotion)
+            if safety.escalate or safety.category == "someone_else":
+                stream.plan = self._crisis_plan(user_state, safety.category, agent_emotion, state)
                 t = lap("planning", t)
-                reply = ReplyInfo(text=self.safety.crisis_reply(), source="crisis")
+                if safety.escalate:
+                    reply = ReplyInfo(text=self.safety.crisis_reply(safety.category, safety_before), source="crisis")
+                else:  # help for the helper: how to ask, listen and get them help
+                    reply = ReplyInfo(text=self.safety.someone_else_reply(safety_before), source="safety")
+                self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True)
                 yield from emit(reply.text)
             else:
                 choice = self.strategy_planner.choose(StrategyContext(
@@ -230,7 +238,7 @@ class Agent:
                     ctx.history))
                 if self.settings.planner_mode == "llm":
                     try:
-                        for event in self.coe.stream(ctx, choice, agent_emotion):
+                        for event in self.coe.stream(ctx, choice, agent_emotion, self.composer.notes(ctx)):
                             if isinstance(event, Plan):
                                 stream.plan = event
                                 t = lap("planning", t)
@@ -244,6 +252,8 @@ class Agent:
                             reply = ReplyInfo(text=" ".join(s.text for s in sentences), source="llm")
                         else:
                             warnings.append(f"LLM planner failed, used the grounded planner: {error}")
+                    if reply is not None:
+                        self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=False)
                 if reply is None:
                     stream.plan = self.composer.plan(ctx, choice, agent_emotion)
                     t = lap("planning", t)
@@ -261,14 +271,15 @@ class Agent:
             timings["total"] = round((time.perf_counter() - start) * 1000, 1)
             stream.turn = TurnResult(index=len(self.history), user_text=text, transcript=transcript,
                                      perception=user_state, safety=safety,
-                                     plan=stream.plan, reply=reply, timings_ms=timings, warnings=warnings)
+                                     plan=stream.plan, reply=reply, timings_ms=timings, warnings=warnings, state=state)
             if self.store is not None:
                 self.store.append(self.session_id, stream.turn, self.settings.avatar)  # committed before the turn counts as answered
             self.history.append(stream.turn)
 
-    def _crisis_plan(self, user_state: UserState, category: str, agent_emotion) -> Plan:
+    def _crisis_plan(self, user_state: UserState, category: str, agent_emotion, state: DialogueState) -> Plan:
         fused = user_state.fused
-        return Plan(mode="crisis", emotion=fused.fine_label or fused.label, event_scenario=f"possible crisis ({category})",
-                    emotion_cause=fused.cues[0] if fused.cues else "", goal="keep them safe: acknowledge, stay calm, point to human help now",
+        scenario = "worried about someone else's safety" if category == "someone_else" else f"possible crisis ({category})"
+        return Plan(mode="crisis", emotion=fused.fine_label or fused.label, event_scenario=scenario,
+                    emotion_cause=state.facts[-1] if state.facts else "", goal="keep them safe: acknowledge, stay calm, point to human help now",
                     stage="comforting", strategy="Information", strategy_reason="safety comes first: crisis resources",
                     agent_emotion=agent_emotion)

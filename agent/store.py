@@ -102,5 +102,10 @@ def conversation_markdown(session_id: str, turns: list[TurnResult]) -> str:
                   f"**Attune:** {t.reply.text}", "",
                   f"<sub>feels {fused.fine_label or fused.label} ({fused.confidence:.2f}) · {t.plan.stage} / "
                   f"{t.plan.strategy} · agent {t.plan.agent_emotion.label}"
-                  + (" · **crisis resources given**" if t.safety.escalate else "") + "</sub>", ""]
+                  + (" · **crisis resources given**" if t.safety.escalate else "")
+                  + (" · **safety check-in asked**" if t.safety.check_in else "") + "</sub>", ""]
+    if turns:
+        safety = turns[-1].state.safety
+        lines += [f"<sub>safety in this conversation: {safety.check_ins} check-in(s), {safety.escalations} "
+                  f"escalation(s), check-in answer: {safety.check_in_answer}</sub>", ""]
     return "\n".join(lines)

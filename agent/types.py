@@ -69,9 +69,45 @@ class UserState(BaseModel):
 class SafetyAssessment(BaseModel):
     risk_level: Literal["none", "low", "high"] = "none"
     escalate: bool = False
-    category: Literal["none", "suicide", "self_harm", "abuse", "harm_to_others"] = "none"
+    category: Literal["none", "suicide", "self_harm", "abuse", "harm_to_others", "someone_else"] = "none"
     reason: str = ""
     check_in: bool = Field(False, description="not escalated, but the reply asks gently and names where help is")
+    check_in_answer: Literal["none", "no", "yes", "unclear"] = Field(
+        "none", description="how this message answered the check-in question asked the turn before")
+
+
+class SafetyState(BaseModel):
+    """What safety has asked and heard in this conversation (ask once, respect a no)."""
+
+    check_in_asked: bool = False
+    check_in_answer: Literal["none", "no", "yes", "unclear"] = "none"
+    check_ins: int = 0
+    escalations: int = 0
+    category: str = "none"
+    about_someone_else: bool = False
+    someone_else_turns: int = 0
+
+
+class AgentQuestion(BaseModel):
+    text: str
+    turn: int
+    answered: bool = False
+
+
+class DialogueState(BaseModel):
+    """What the conversation has established so far, updated each turn and stored with it (turn.state)."""
+
+    problem: str = Field("general", description="the problem type (data/problem_types.json)")
+    problem_scores: dict[str, float] = Field(default_factory=dict, description="smoothed over the turns")
+    problem_evidence: float = Field(0.0, description="how much the scores rest on (decayed message weights)")
+    facts: list[str] = Field(default_factory=list, description="what the person said happened, in their words")
+    act: str = Field("statement", description="what this message does: greeting, thanks, closing, question, ...")
+    open_question: str | None = Field(None, description="the person's direct question in this message")
+    agent_questions: list[AgentQuestion] = Field(default_factory=list)
+    used: list[str] = Field(default_factory=list, description="ids of bank utterances already said")
+    openings: list[str] = Field(default_factory=list, description="first words of recent replies")
+    suggested: bool = Field(False, description="a suggestion or answer has been given")
+    safety: SafetyState = Field(default_factory=SafetyState)
 
 
 class AgentEmotion(BaseModel):
@@ -104,9 +140,10 @@ class GateVerdict(BaseModel):
 
 class ReplyInfo(BaseModel):
     text: str
-    source: Literal["llm", "composed", "crisis"]
+    source: Literal["llm", "composed", "crisis", "safety"]
     candidate: str | None = Field(None, description="the LLM's text when the gate rejected it")
     gate: GateVerdict | None = None
+    utterances: list[str] = Field(default_factory=list, description="ids of the bank utterances the reply is made of")
 
 
 class TurnResult(BaseModel):
@@ -121,6 +158,7 @@ class TurnResult(BaseModel):
     reply: ReplyInfo
     timings_ms: dict[str, float] = Field(default_factory=dict)
     warnings: list[str] = Field(default_factory=list)
+    state: DialogueState = Field(default_factory=DialogueState, description="the dialogue state after this turn")
 
 
 class Sentence(BaseModel):

@@ -128,7 +128,7 @@ def bench_voice_latency(settings: Settings, turns: int = 10) -> dict:
         "vad": settings.speech.vad_engine,
         "asr_model": str(asr.model_path), "asr_threads": settings.speech.asr_threads,
         "tts": f"{tts.engine}:{getattr(tts, 'voice').voice}", "llm_backend": settings.llm.backend,
-        "planner_mode": settings.planner_mode, "llm_rewrite": settings.planner.llm_rewrite,
+        "planner_mode": settings.planner_mode,
         "cold_start_ms": round(cold_start_ms, 1),
         "end_to_end_ms": {
             "end_of_speech_to_first_audio": _stats(col("end_of_speech_to_first_audio")),

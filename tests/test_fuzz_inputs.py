@@ -63,7 +63,6 @@ def test_image_decoder_never_crashes(faces, prefix, body):
 def client(agent, tmp_path_factory):
     settings = agent.settings.model_copy(update={"store_path": tmp_path_factory.mktemp("fuzz") / "c.db"})
     base = agent.fork()
-    base.settings.planner.llm_rewrite  # noqa: B018 — the shared agent, models already loaded
     return TestClient(create_app(settings, base))
 
 

@@ -24,7 +24,7 @@ socket.getaddrinfo = getaddrinfo
 from agent import Agent, Settings
 # the default configuration, except that the small LLM is asked to reword every strategy, so the turn surely
 # makes its HTTP call to the embedded server
-turn = Agent(Settings(planner={"rewrite_skip": []})).respond("I lost my job today and I feel like a failure.")
+turn = Agent(Settings()).respond("I lost my job today and I feel like a failure.")
 print(json.dumps({"reply": turn.reply.text, "seen": seen}))
 """
 

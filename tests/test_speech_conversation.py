@@ -19,7 +19,6 @@ from agent.speech.types import VoiceProfile
 def settings() -> Settings:
     s = Settings()
     s.speech.tts_deterministic = True
-    s.planner.llm_rewrite = False  # the composed (grounded) reply: fast, no LLM needed for turn-taking tests
     return s
 
 

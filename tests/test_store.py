@@ -32,7 +32,6 @@ from agent import Agent
 from agent.store import ConversationStore
 store = ConversationStore(sys.argv[1])
 agent = Agent(store=store, session_id="durable", llm=None)
-agent.settings.planner.llm_rewrite = False
 for i in range(1000):
     agent.respond(f"Message number {i}: I feel a bit sad today.")
     print(i, flush=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..planner.exemplars import _STRATEGY_TAG, ESCONV_TO_STRATEGY
+from ..planner.esconv_text import ESCONV_TO_STRATEGY, STRATEGY_TAG
 from ..types import STRATEGIES
 
 # like exemplars._TURN, but keeping the turn index: "<flag> <speaker> <index> <text>"
@@ -43,7 +43,7 @@ def _parse_turns(line: str) -> list[dict]:
             continue
         text = " ".join(m["text"].split())
         strategy = None
-        tagged = _STRATEGY_TAG.match(text)
+        tagged = STRATEGY_TAG.match(text)
         if m["speaker"] == "1" and tagged:
             strategy = ESCONV_TO_STRATEGY.get(tagged["name"])
             text = " ".join(tagged["text"].split())

@@ -15,7 +15,7 @@ from ..affect.strategy import StrategyChoice
 from ..prompts import render
 from ..text import SentenceBuffer, quote_user_text
 from ..types import AgentEmotion, Plan, ReplyInfo, Strategy
-from .compose import TurnContext, emotion_cause
+from .compose import TurnContext
 from .gate import AI_TELLS, LIST_OR_MARKUP, QualityGate, safety_problems
 from .llm import LLM
 
@@ -42,15 +42,17 @@ class CoEPlanner:
         return render(self.prompts_dir, "coe_plan.system", persona_name=persona_name, persona_style=persona_style,
                       strategy_list=strategy_list, max_words=self.max_words)
 
-    def messages(self, ctx: TurnContext, hint: StrategyChoice) -> list:
+    def messages(self, ctx: TurnContext, hint: StrategyChoice, notes: str = "") -> list:
         fused = ctx.user_state.fused
         history = "\n".join(f"Person: {quote_user_text(u)}\nYou: {a}" for u, a in ctx.history[-6:]) or "(this is the first message)"
         user = render(self.prompts_dir, "coe_plan.user", history=history, emotion_hint=fused.fine_label or fused.label,
-                      confidence=f"{fused.confidence:.2f}", cause_hint=emotion_cause(ctx.user_text, fused.cues),
-                      strategy_hint=hint.strategy, user_text=quote_user_text(ctx.user_text))
+                      confidence=f"{fused.confidence:.2f}", cause_hint=", ".join(fused.cues[:3]),
+                      strategy_hint=hint.strategy, notes=notes or "(nothing yet)",
+                      user_text=quote_user_text(ctx.user_text))
         return [SystemMessage(self.system_prompt(ctx.persona_name, ctx.persona_style)), HumanMessage(user)]
 
-    def stream(self, ctx: TurnContext, hint: StrategyChoice, agent_emotion: AgentEmotion) -> Iterator[Plan | str | ReplyInfo]:
+    def stream(self, ctx: TurnContext, hint: StrategyChoice, agent_emotion: AgentEmotion,
+               notes: str = "") -> Iterator[Plan | str | ReplyInfo]:
         """Yield the Plan as soon as its fields are complete, then reply sentences, then the ReplyInfo."""
         plan: Plan | None = None
         buffer, seen_reply, kept, words = SentenceBuffer(), "", [], 0
@@ -66,7 +68,7 @@ class CoEPlanner:
             kept.append(sentence)
             return True
 
-        messages = self.messages(ctx, hint)
+        messages = self.messages(ctx, hint, notes)
         hidden = messages[0].content
         for partial in self.llm.stream_json(messages, CoEPlan):
             if plan is None and "reply" in partial and partial.get("strategy") in self.strategies:

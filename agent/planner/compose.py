@@ -1,66 +1,45 @@
-"""Grounded planning (the default with a small LLM): small models decide, real supporter turns ground,
-the LLM only rewords — and only when its words pass the quality gate.
+"""Grounded replies (the default with a small LLM): whole utterances from the response bank, chosen by the trained
+ranker for the dialogue state. Nothing is built from fragments of the person's words.
 
-Reply = an opener we write from the perceived emotion and its cause (emitted at once, so speech can start) +
-a strategy part: the LLM's adaptation of a retrieved ESConv turn if it passes the gate, else the best-fitting
-retrieved sentence, else a sentence of our own for the strategy.
+A reply has a shape — which kinds of utterance, in which order (data/reply_shapes.json) — chosen from what the
+message does (a greeting, thanks, a direct question, …) and the ESC strategy the planner picked; each slot is then
+filled by the best candidate of that kind for the problem type that:
+- was not said before in this conversation (nor anything too close to it), and does not open like a recent reply;
+- mentions no detail the person never gave ("your boss", "he", a feeling they never showed);
+- for a real supporter turn from ESConv: uses only words of the person's or of Attune's support knowledge.
+A direct question is answered first: by the knowledge entry whose listed questions are nearest to it, else by the
+nearest suggestion or information for the problem, else honestly (general answers).
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-from langchain_core.messages import HumanMessage, SystemMessage
-from pydantic import BaseModel, Field
 
 from ..affect.strategy import StrategyChoice
 from ..embeddings import Embedder
-from ..perception.text import clauses
-from ..prompts import render
-from ..text import quote_user_text, reflect
-from ..types import AgentEmotion, GateVerdict, Plan, ReplyInfo, UserState
-from .exemplars import ExemplarIndex, details_fit, key_sentence
-from .gate import QualityGate
-from .llm import LLM, LLMError
+from ..types import AgentEmotion, DialogueState, Plan, ReplyInfo, UserState
+from .bank import GENERAL, ResponseBank
+from .dialogue import DialogueTracker
+from .esconv_text import details_fit
+from .gate import presumed_feelings
+from .ranker import DialogueQuery
 
-FEELING_ONLY = re.compile(r"^(i|i'm|im|i am|i feel|i've been|feeling|so|really|just|very|kind of|\s)+"
-                          r"(\w+ly )?(\w+)( and \w+)?( right now| today| lately)?$", re.I)
-FEELING_STATEMENT = re.compile(r"^\s*(i|i'm|im|i am|i've been|i have been|i was)\b.{0,30}\b(feel|feeling|felt)\b", re.I)
-QUESTION = re.compile(r"^\s*(what|how|why|when|where|who|which|should|can|could|would|do|does|is|are)\b", re.I)
-CAUSE_MAX_WORDS = 14
-# a retrieved sentence is said as it is, so it must be about this person's situation (cosine to their words);
-# below this, a generic sentence of ours is safer ("Do you like christmas cookies?" scored 0.2 for a grief message)
-EXEMPLAR_RELEVANCE = 0.3
-TOPIC_WEIGHT = 0.5  # weight of the previous user turn in the retrieval query (relevance uses ctx.topic_text)
-MIN_BODY_WORDS = 5  # shorter retrieved sentences ("Breakup from a girlfriend?") lean on their own dialogue
-
-
-_VERBISH = re.compile(r"\b(is|are|was|were|be|been|has|have|had|do|does|did|can|could|will|would|should|got|get|"
-                      r"left|went|came|made|told|said|broke|lost|died|fell|quit|took|gave|hit|won|keeps?|\w+ed|"
-                      r"you|he|she|they|it|me|him|her|them)\b", re.I)
-
-
-_DETERMINER = re.compile(r"^(your|my|the|a|an|this|that|all|these|those|some|our|their)\b", re.I)
-
-
-def is_noun_phrase(clause: str) -> bool:
-    """'your divorce', 'the exams next week': a thing, not an event ('your dog died')."""
-    return bool(_DETERMINER.match(clause)) and len(clause.split()) <= 6 and not _VERBISH.search(clause)
-
-
-def is_feeling_statement(clause: str) -> bool:
-    """'I feel like a failure', 'I'm feeling calmer now', 'so sad': how it feels, not what happened."""
-    return bool(FEELING_ONLY.match(clause) or FEELING_STATEMENT.match(clause))
-
-
-class RewrittenReply(BaseModel):
-    """The schema the small LLM answers in; the length cap keeps it from looping forever."""
-
-    reply: str = Field(min_length=1, max_length=240)
+ANSWER_MATCH = 0.55         # cosine of the person's question to an answer's listed question: that answer fits
+ANSWER_TOPIC_MATCH = 0.35   # cosine of the question to a suggestion/information text: it engages the question
+NEAR_REPEAT = 0.85          # cosine to an utterance already said: too close to say again
+SPECIFIC_BONUS = 0.08       # an utterance written for this problem type beats a general one of similar fit
+ESCONV_PENALTY = 0.1        # Attune's reviewed knowledge first; real supporter turns when they fit better
+PROBLEM_CONFIDENT = 0.3 
+TOPIC_WEIGHT = 0.5          # the candidate's closeness to this very message, beside the ranker's dialogue-level score
+UNGROUNDED_PENALTY = 0.04   # per specific word the person never used ("grades", "social media"): details they
+UNGROUNDED_MAX = 4          # may not have; general words (knowledge written for any problem) cost nothing
+# a real supporter turn that points at something of its own dialogue ("What do you do when it happens?")
+REFERRING = re.compile(r"\b(it|this|that|these|those|they|them|there|then)\b", re.I)    # the problem type's smoothed score needed for problem-specific utterances
 
 
 @dataclass
@@ -71,193 +50,224 @@ class TurnContext:
     history: list[tuple[str, str]]
     persona_name: str
     persona_style: str
+    state: DialogueState = field(default_factory=DialogueState)
 
     @property
     def known_text(self) -> str:
         """Everything the person has said: details a reply may mention must be in here."""
         return " ".join([self.user_text] + [u for u, _ in self.history])
 
-    @property
-    def topic_text(self) -> str:
-        """This message with the one before: what a follow-up ("What should I do first?") is about."""
-        return " ".join([u for u, _ in self.history[-1:]] + [self.user_text])
 
-
-_SUBJECT_START = re.compile(r"^((?i:i|you|he|she|it|we|they|my|your|his|her|our|their|the|a|an|this|that|these|"
-                            r"those|there|someone|somebody|nobody|no one|everyone|everybody|people|nothing|everything)"
-                            r"|[A-Z][a-z]+)\b")
-
-
-def usable_cause(clause: str) -> bool:
-    """A clause that can stand in a sentence of ours: it has a subject, no list or markup, and is short."""
-    words = clause.split()
-    return (2 <= len(words) <= CAUSE_MAX_WORDS and bool(_SUBJECT_START.match(clause) or is_noun_phrase(clause))
-            and not re.search(r"[:\n*#•]|\b\d+[.)]", clause) and not is_feeling_statement(clause)
-            and not QUESTION.match(clause) and "?" not in clause)
-
-
-# replies to what the supporter said ("maybe you're right", "thanks"): not events
-DISCOURSE = re.compile(r"^(maybe |perhaps |i guess |i think )?(you'?re right|that'?s (true|right|fair)|you have a point|"
-                       r"yes|yeah|yep|no|nope|ok|okay|sure|right|true|exactly|i know|i see|i guess( so)?|"
-                       r"i don'?t know|thanks?( you)?( so much)?|thank you)\b[\s,.!]*$", re.I)
-
-
-def is_event(clause: str) -> bool:
-    return not (is_feeling_statement(clause) or QUESTION.match(clause) or clause.endswith("?")
-                or DISCOURSE.match(clause.strip()))
-
-
-def emotion_cause(text: str, cues: list[str]) -> str:
-    """The clause that says what happened (not just how it feels), in the person's words."""
-    after_because = re.search(r"\b(?:because|since|after|ever since)\b\s+(.+?)(?:[.!?]|$)", text, re.I)
-    if after_because:
-        return after_because.group(1).strip()
-    events = [c for c in clauses(text) if is_event(c)]
-    if events:
-        # what happened usually comes first ("my grandmother passed away …, and I keep thinking …")
-        return events[0]
-    return cues[0] if cues else text
-
-
-def _sentence_middle(clause: str) -> str:
-    """A clause placed mid-sentence: lower-case first letter (but keep 'I' and acronyms), no end punctuation."""
-    clause = clause.strip().rstrip(".!?")
-    if clause[:1].isupper() and not re.match(r"^(I\b|[A-Z]{2})", clause):
-        clause = clause[0].lower() + clause[1:]
-    return clause
+def _words(text: str) -> set[str]:
+    return {w.rstrip("s") for w in re.findall(r"[a-z']+", text.lower())}
 
 
 class GroundedComposer:
-    def __init__(self, embedder: Embedder, index: ExemplarIndex, gate: QualityGate, llm: LLM | None,
-                 data_dir: Path, prompts_dir: Path, exemplars_per_turn: int, max_words: int,
-                 rewrite_skip: list[str] = ()):
-        self.embedder, self.index, self.gate, self.llm = embedder, index, gate, llm
-        self.data_dir, self.prompts_dir = Path(data_dir), Path(prompts_dir)
-        self.k, self.max_words = exemplars_per_turn, max_words
-        self.body_words = min(35, max_words)  # the opener takes the rest of the reply's word budget
-        self.rewrite_skip = set(rewrite_skip) | {"Others"}
+    def __init__(self, embedder: Embedder, bank: ResponseBank, tracker: DialogueTracker, data_dir: Path,
+                 max_words: int):
+        self.embedder, self.bank, self.tracker = embedder, bank, tracker
+        self.data_dir, self.max_words = Path(data_dir), max_words
         self._ready = False
 
     def setup(self) -> None:
         if self._ready:
             return
-        self.templates = json.loads((self.data_dir / "reply_templates.json").read_text())
-        strategies = json.loads((self.data_dir / "strategies.json").read_text())["strategies"]
-        self.strategy_specs = strategies
-        scenarios = {k: v for k, v in json.loads((self.data_dir / "scenarios.json").read_text()).items()
-                     if not k.startswith("_")}
-        self.scenario_names = list(scenarios)
-        self.scenario_tone = {k: v["tone"] for k, v in scenarios.items()}
-        self.scenario_vectors = self.embedder.encode([v["text"] for v in scenarios.values()])
-        self.index.setup()
+        self.bank.setup()
+        self.tracker.setup()
+        self.shapes = json.loads((self.data_dir / "reply_shapes.json").read_text())
+        self.strategy_specs = json.loads((self.data_dir / "strategies.json").read_text())["strategies"]
+        types = json.loads((self.data_dir / "problem_types.json").read_text())
+        self.problem_label = {k: v["label"] for k, v in types.items() if not k.startswith("_")}
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        # the words a real supporter turn may use: function words and the vocabulary of Attune's general
+        # knowledge, so the turns said are the ones that fit any conversation ("How are you feeling about it?")
+        general = [u.text for u in self.bank.utterances if u.source == "attune" and u.problem == GENERAL]
+        self.vocabulary = _words(" ".join(ENGLISH_STOP_WORDS)) | _words(" ".join(general))
+        self.specific_words = [_words(u.text) - self.vocabulary for u in self.bank.utterances]
         self._ready = True
 
-    # -- the chain-of-empathy steps ------------------------------------------------------------------
+    # -- reading the turn --------------------------------------------------------------------------------------
+    def query(self, ctx: TurnContext) -> DialogueQuery:
+        dim = self.bank.text_vectors.shape[1]
+        zero = np.zeros(dim, np.float32)
+        last_agent = self.embedder.encode_one(ctx.history[-1][1]) if ctx.history else zero
+        earlier = [u for u, _ in ctx.history[-3:]]
+        if earlier:
+            mean = self.embedder.encode(earlier).mean(axis=0)
+            earlier_vector = mean / max(float(np.linalg.norm(mean)), 1e-8)
+        else:
+            earlier_vector = zero
+        return DialogueQuery(self.embedder.encode_one(ctx.user_text), last_agent, earlier_vector)
+
+    def problem(self, state: DialogueState) -> str:
+        score = state.problem_scores.get(state.problem, 0.0)
+        return state.problem if state.problem != GENERAL and score >= PROBLEM_CONFIDENT else GENERAL
+
     def plan(self, ctx: TurnContext, choice: StrategyChoice, agent_emotion: AgentEmotion) -> Plan:
         self.setup()
         fused = ctx.user_state.fused
-        cause = emotion_cause(ctx.user_text, fused.cues)
-        if not (usable_cause(cause) and is_event(cause)):
-            # "Maybe you're right. What should I do first?": the situation is still the one they told before
-            earlier = [emotion_cause(u, []) for u, _ in reversed(ctx.history)]
-            cause = next((c for c in earlier if usable_cause(c) and is_event(c)), cause)
-        query = self.embedder.encode_one(ctx.user_text)
-        if ctx.history:
-            # the topic carries over: a short follow-up retrieves for the conversation, not for its own few words
-            query = query + TOPIC_WEIGHT * self.embedder.encode_one(ctx.history[-1][0])
-            query /= np.linalg.norm(query)
-        scenario = self.scenario_names[int(np.argmax(self.scenario_vectors @ query))]
-        hits = self.index.search(query, choice.strategy, k=self.k * 3)
-        fitting = [e.text for e, _ in hits if details_fit(e.text, ctx.known_text)][: self.k]
+        problem = ctx.state.problem
+        cause = ctx.state.facts[-1] if ctx.state.facts else ""
         return Plan(
             mode="grounded", emotion=fused.fine_label or fused.label,
-            event_scenario=f"{scenario}: {reflect(cause, 'third')}", emotion_cause=cause,
+            event_scenario=self.problem_label.get(problem, ""), emotion_cause=cause,
             goal=self.strategy_specs[choice.strategy]["goal"], stage=choice.stage, strategy=choice.strategy,
-            strategy_reason=choice.reason, agent_emotion=agent_emotion, exemplars=fitting,
+            strategy_reason=choice.reason, agent_emotion=agent_emotion,
         )
 
-    # -- the reply ---------------------------------------------------------------------------------------
-    def _pick(self, options: list[str], ctx: TurnContext) -> str:
-        return options[ctx.turn_index % len(options)]
+    def notes(self, ctx: TurnContext, suggestions: int = 2) -> str:
+        """What a capable LLM should know beyond the words (llm mode): the dialogue state and the support
+        knowledge that fits, as lines for its prompt."""
+        self.setup()
+        state, problem = ctx.state, self.problem(ctx.state)
+        lines = [f"Problem type: {self.problem_label.get(problem) or 'not clear yet'}"]
+        if state.facts:
+            lines.append("What they said happened: " + " / ".join(state.facts[-4:]))
+        asked = [q.text for q in state.agent_questions[-3:]]
+        if asked:
+            lines.append("You already asked (don't ask again): " + " / ".join(asked))
+        if state.open_question:
+            lines.append(f"Their question, answer it: {state.open_question}")
+            index = self.answer(ctx, state.open_question, problem, [])
+            if index is not None:
+                lines.append(f"Reviewed knowledge for that question: {self.bank[index].text}")
+        query = self.query(ctx)
+        taken: list[str] = []
+        for _ in range(suggestions):
+            index = self.pick(ctx, "suggestion", query, problem, [], taken)
+            if index is None:
+                break
+            taken.append(self.bank.id_of(index))
+            lines.append(f"A suggestion that may fit: {self.bank[index].text}")
+        return "\n".join(lines)
 
-    def opener(self, ctx: TurnContext, plan: Plan) -> str:
-        fused = ctx.user_state.fused
-        label = fused.label if fused.label in self.templates["opener"] else "neutral"
-        scenario = plan.event_scenario.split(":", 1)[0]
-        if label == "neutral" and self.scenario_tone.get(scenario) == "negative":
-            label = "sadness"  # a flat-sounding message about a painful situation still deserves warmth
-        cause = _sentence_middle(reflect(plan.emotion_cause))
-        if plan.strategy == "Others" and ctx.turn_index == 0:
-            return self._pick(self.templates["greeting"], ctx)
-        said_now = plan.emotion_cause in ctx.user_text  # an earlier turn's cause is not said back again
-        if said_now and usable_cause(plan.emotion_cause) and plan.strategy not in {"Restatement or Paraphrasing"}:
-            kind = "opener_about" if is_noun_phrase(cause) else "opener_with_cause"
-            return self._pick(self.templates[kind][label], ctx).format(cause=cause)
-        return self._pick(self.templates["opener"][label], ctx)
+    # -- the reply's shape ------------------------------------------------------------------------------------
+    def shape(self, ctx: TurnContext, plan: Plan) -> list[str]:
+        state = ctx.state
+        if state.act in self.shapes["acts"] and not (state.act == "greeting" and ctx.turn_index > 0):
+            return list(self.shapes["acts"][state.act])
+        if state.open_question:
+            kinds = list(self.shapes["question"])
+        else:
+            kinds = list(self.shapes["strategies"][plan.strategy])
+            if ctx.user_state.fused.label == "joy" and ctx.user_state.fused.vad.valence > 0.3:
+                kinds = list(self.shapes["acts"]["good_news"])
+            elif ctx.turn_index >= self.shapes["suggest_from_turn"] and not state.suggested and "suggestion" not in kinds:
+                kinds[-1] = "suggestion"  # explore, comfort, then help: ESConv's stage order (Liu et al. 2021)
+        asked_lately = [q.turn for q in state.agent_questions if q.turn >= ctx.turn_index - 2]
+        if len(asked_lately) >= 2 and "question" in kinds and len(kinds) > 1:
+            kinds[kinds.index("question")] = "affirmation"  # two questions in a row is enough: don't interrogate
+        return kinds
 
-    def composed_body(self, ctx: TurnContext, plan: Plan) -> str:
-        """A strategy sentence from parts we control: a template or the best retrieved supporter sentence."""
-        feeling = plan.emotion if plan.emotion != "neutral" else "this way"
-        cause = _sentence_middle(reflect(plan.emotion_cause))
-        if plan.strategy == "Restatement or Paraphrasing" and usable_cause(plan.emotion_cause):
-            return self._pick(self.templates["restatement"], ctx).format(cause=cause, feeling=feeling)
-        if plan.strategy == "Reflection of Feelings":
-            return self._pick(self.templates["reflection"], ctx).format(feeling=feeling)
-        if plan.strategy == "Others":
-            return "" if ctx.turn_index == 0 else self._pick(self.templates["fallback_body"]["Others"], ctx)
-        passing = []
-        for text in plan.exemplars:
-            sentence = key_sentence(text, plan.strategy)
-            verdict = self.gate.check(sentence, ctx.topic_text, strategy=plan.strategy, max_words=self.body_words,
-                                      user_valence=ctx.user_state.fused.vad.valence, known_text=ctx.known_text,
-                                      user_emotion=ctx.user_state.fused.label)
-            if verdict.passed and len(sentence.split()) >= MIN_BODY_WORDS and (verdict.relevance or 0) >= EXEMPLAR_RELEVANCE:
-                passing.append((verdict.relevance or 0.0, sentence))
-        if passing:
-            return max(passing)[1]
-        good_news = ctx.user_state.fused.label == "joy"
-        return self._pick(self.templates["fallback_body_good_news" if good_news else "fallback_body"][plan.strategy], ctx)
+    # -- choosing utterances ----------------------------------------------------------------------------------
+    def _allowed(self, ctx: TurnContext, problem: str) -> np.ndarray:
+        bank = self.bank
+        said = [bank.by_id[i] for i in ctx.state.used if i in bank.by_id]
+        allowed = np.isin(bank.problem, [problem, GENERAL]) if problem != GENERAL else (bank.problem == GENERAL) | bank.from_esconv
+        if said:
+            allowed &= ~np.isin(np.arange(len(bank.utterances)), said)
+            closeness = (bank.text_vectors @ bank.text_vectors[said].T).max(axis=1)
+            allowed &= closeness < NEAR_REPEAT
+        return allowed
 
-    def system_prompt(self, persona_name: str) -> str:
-        return render(self.prompts_dir, "grounded_reply.system", persona_name=persona_name)
+    def fits(self, ctx: TurnContext, index: int, problem: str, taken: list[str]) -> bool:
+        u = self.bank[index]
+        known = ctx.known_text
+        if not details_fit(u.text, known) or presumed_feelings(u.text, known, ctx.user_state.fused.label):
+            return False
+        opening = " ".join(re.findall(r"[a-z']+", u.text.lower())[:3])
+        if opening in ctx.state.openings or any(t.lower().startswith(opening) for t in taken):
+            return False
+        if u.source == "esconv" and (self.specific_words[index] or REFERRING.search(u.text)):
+            return False  # a real supporter turn about something of its own dialogue ("because of this", "furlough")
+        return True
 
-    def rewrite(self, ctx: TurnContext, plan: Plan) -> str:
-        system = self.system_prompt(ctx.persona_name)
-        user = render(
-            self.prompts_dir, "grounded_reply.user", user_text=quote_user_text(ctx.user_text), feeling=plan.emotion,
-            cause_third=reflect(plan.emotion_cause, "third"),
-            strategy_instruction=self.strategy_specs[plan.strategy]["instruction"],
-            exemplar=key_sentence(plan.exemplars[0], plan.strategy), max_words=self.body_words,
-        )
-        return self.llm.structured([SystemMessage(system), HumanMessage(user)], RewrittenReply).reply.strip()
+    def pick(self, ctx: TurnContext, kind: str, query: DialogueQuery, problem: str, taken: list[str],
+             taken_ids: list[str], score_text: np.ndarray | None = None) -> int | None:
+        bank = self.bank
+        allowed = self._allowed(ctx, problem) & (bank.kind == kind)
+        allowed &= ~np.isin(np.arange(len(bank.utterances)), [bank.by_id[i] for i in taken_ids])
+        if not allowed.any():
+            return None
+        if score_text is None:
+            score_text = self.bank.ranker.score(query, bank.mapped) + TOPIC_WEIGHT * (bank.text_vectors @ query.last_user)
+        known = _words(ctx.known_text)
+        ungrounded = np.array([min(len(w - known), UNGROUNDED_MAX) if allowed[i] else 0
+                               for i, w in enumerate(self.specific_words)])
+        score = (score_text + SPECIFIC_BONUS * (bank.problem == problem) * (problem != GENERAL)
+                 - ESCONV_PENALTY * bank.from_esconv - UNGROUNDED_PENALTY * ungrounded)
+        for index in np.argsort(-np.where(allowed, score, -np.inf))[:40]:
+            if not allowed[index]:
+                break
+            if self.fits(ctx, int(index), problem, taken):
+                return int(index)
+        return None
+
+    def answer(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
+        """The utterance that answers the person's question, or None."""
+        bank = self.bank
+        allowed = self._allowed(ctx, problem)
+        q = self.embedder.encode_one(question)
+        if len(bank.question_owner):
+            similarity = bank.question_vectors @ q
+            best: dict[int, float] = {}
+            for owner, s in zip(bank.question_owner, similarity):
+                best[owner] = max(best.get(owner, -1.0), float(s))
+            for owner, s in sorted(best.items(), key=lambda kv: -kv[1]):
+                if s < ANSWER_MATCH:
+                    break
+                if allowed[owner] and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
+                    return owner
+        # no listed question fits: the nearest concrete help for this problem that engages the question
+        topical = bank.text_vectors @ q
+        for kind in ("suggestion", "information", "answer"):
+            mask = allowed & (bank.kind == kind) & (topical >= ANSWER_TOPIC_MATCH)
+            for index in np.argsort(-np.where(mask, topical, -np.inf))[:20]:
+                if not mask[index]:
+                    break
+                if self.fits(ctx, int(index), problem, []):
+                    return int(index)
+        return None
 
     def write(self, ctx: TurnContext, plan: Plan, warnings: list[str]) -> Iterator[str | ReplyInfo]:
-        """Yield the reply sentence by sentence, then the ReplyInfo that records how it was made."""
+        """Yield the reply's utterances one by one, then the ReplyInfo that records them."""
         self.setup()
-        opener = self.opener(ctx, plan)
-        yield opener
-        candidate, verdict = None, None
-        if self.llm is not None and plan.exemplars and plan.strategy not in self.rewrite_skip:
-            try:
-                candidate = self.rewrite(ctx, plan)
-                verdict = self.gate.check(candidate, ctx.user_text, strategy=plan.strategy, max_words=self.body_words,
-                                          user_valence=ctx.user_state.fused.vad.valence, known_text=ctx.known_text,
-                                          user_emotion=ctx.user_state.fused.label,
-                                          grounding=plan.exemplars, hidden_prompt=self.system_prompt(ctx.persona_name))
-                if verdict.passed and self._too_close(candidate, opener):
-                    verdict = GateVerdict(passed=False, reasons=["repeats the opener"], relevance=verdict.relevance,
-                                          words=verdict.words)
-            except LLMError as error:
-                warnings.append(f"LLM rewrite skipped: {error}")
-        if verdict is not None and verdict.passed:
-            body, source = candidate, "llm"
-        else:
-            body, source = self.composed_body(ctx, plan), "composed"
-        if body:
-            yield body
-        yield ReplyInfo(text=" ".join(p for p in (opener, body) if p), source=source,
-                        candidate=candidate if source != "llm" else None, gate=verdict)
-
-    def _too_close(self, a: str, b: str) -> bool:
-        vectors = self.embedder.encode([a, b])
-        return float(vectors[0] @ vectors[1]) > 0.9
+        query = self.query(ctx)
+        problem = self.problem(ctx.state)
+        chosen: list[int] = []
+        texts: list[str] = []
+        kinds = self.shape(ctx, plan)
+        if ctx.state.open_question:
+            index = self.answer(ctx, ctx.state.open_question, problem, [])
+            if index is None:
+                index = self.pick(ctx, "answer", query, GENERAL, texts, [], self.bank.text_vectors @
+                                  self.embedder.encode_one(ctx.state.open_question))
+            if index is not None:
+                chosen.append(index)
+                texts.append(self.bank[index].text)
+                kinds = kinds[1:]
+                yield texts[-1]
+        for kind in kinds:
+            if sum(len(t.split()) for t in texts) >= self.max_words * 0.6:
+                break
+            index = self.pick(ctx, kind, query, problem, texts, [self.bank.id_of(i) for i in chosen])
+            if index is None and kind in {"reflection", "affirmation"}:
+                other = "affirmation" if kind == "reflection" else "reflection"
+                index = self.pick(ctx, other, query, problem, texts, [self.bank.id_of(i) for i in chosen])
+            if index is None:
+                continue
+            chosen.append(index)
+            texts.append(self.bank[index].text)
+            yield texts[-1]
+        if not texts:
+            warnings.append("no bank utterance fitted this turn; a general reflection was used")
+            index = self.pick(ctx, "reflection", query, GENERAL, [], []) or 0
+            chosen.append(index)
+            texts.append(self.bank[index].text)
+            yield texts[-1]
+        plan.exemplars = texts
+        ids = [self.bank.id_of(i) for i in chosen]
+        suggested = any(self.bank[i].kind in {"suggestion", "answer", "information"} for i in chosen)
+        DialogueTracker.record_reply(ctx.state, ctx.turn_index, ids, " ".join(texts), suggested=suggested)
+        yield ReplyInfo(text=" ".join(texts), source="composed", utterances=ids)

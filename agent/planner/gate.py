@@ -14,7 +14,7 @@ import numpy as np
 
 from ..embeddings import Embedder
 from ..types import GateVerdict
-from .exemplars import details_fit
+from .esconv_text import details_fit
 
 AI_TELLS = re.compile(r"\b(as an? (ai|language model|assistant|chatbot)|i'?m (just )?an? (ai|bot|chatbot|language model)|"
                       r"i am (just )?an? (ai|bot|chatbot|language model)|artificial intelligence|openai|smollm)\b", re.I)

@@ -20,8 +20,9 @@ from ..embeddings import Embedder
 from ..heads import load_head
 from ..prompts import render
 from ..text import normalise
-from ..types import EmotionEstimate, SafetyAssessment
-from .rules import answers_yes, explicit_risk, follow_up_risk, is_topic, passive_risk, sentences
+from ..types import EmotionEstimate, SafetyAssessment, SafetyState
+from .language import ConversationLanguage
+from .rules import explicit_risk, follow_up_risk, is_topic, passive_risk, sentences
 
 LABELS = ("none", "suicide", "self_harm", "abuse", "harm_to_others")  # the head's classes, "none" first
 # the head's features: an encoder's embedding of one sentence (a message scores as its riskiest sentence)
@@ -61,6 +62,8 @@ class CrisisDetector:
         self.escalate_threshold = escalate if escalate is not None else self.head.meta["escalate_threshold"]
         self.check_in_threshold = check_in if check_in is not None else self.head.meta["check_in_threshold"]
         self._resources = json.loads((self.data_dir / "crisis_resources.json").read_text())
+        self._replies = json.loads((self.data_dir / "safety_replies.json").read_text())
+        self.language = ConversationLanguage(self.data_dir)
         self._ready = True
 
     # a person already perceived as sad or afraid gets the benefit of the doubt sooner (recall first)
@@ -84,31 +87,49 @@ class CrisisDetector:
     RECENT_TURNS = 3
 
     def assess(self, text: str, emotion: EmotionEstimate | None = None,
-               recent: Sequence[SafetyAssessment] = ()) -> SafetyAssessment:
-        """recent: this conversation's earlier assessments, oldest first (the last RECENT_TURNS count)."""
+               recent: Sequence[SafetyAssessment] = (), state: SafetyState | None = None) -> SafetyAssessment:
+        """recent: this conversation's earlier assessments, oldest first (the last RECENT_TURNS count); state: what
+        safety has asked and heard so far in this conversation (ask once, respect a no)."""
         self.setup()
+        state = state or SafetyState()
         text = normalise(text)  # the rules are written with ' and "; phones type ’ and “
         recent = list(recent)[-self.RECENT_TURNS:]
         at_risk = any(r.escalate or r.check_in for r in recent)
-        explicit = explicit_risk(text) or (at_risk and follow_up_risk(text))
-        if explicit:
+        just_asked = bool(recent) and recent[-1].check_in and state.check_in_answer == "none"
+        read = self.language.readable(text)  # denials and figures of speech taken out
+        about_other = self.language.about_someone_else(read)
+        explicit = explicit_risk(read) or (at_risk and follow_up_risk(read))
+        if explicit and not about_other:
             category, words = explicit
             return SafetyAssessment(risk_level="high", escalate=True, category=category,
                                     reason=f"explicit words: '{words}'" + (" after an earlier risk" if at_risk else ""))
-        if recent and recent[-1].check_in and answers_yes(text):
-            return SafetyAssessment(risk_level="high", escalate=True, category=recent[-1].category,
-                                    reason="said yes to the check-in question")
-        if is_topic(text):
+        if about_other:
+            return SafetyAssessment(risk_level="low", escalate=False, category="someone_else",
+                                    reason=f"worried about someone else: '{about_other}'")
+        if just_asked:
+            answer = self.language.check_in_answer(text)
+            if answer in {"yes", "unclear"}:
+                return SafetyAssessment(risk_level="high", escalate=True, category=recent[-1].category,
+                                        reason=f"answered the check-in question: {answer}", check_in_answer=answer)
+            if answer == "no":
+                return SafetyAssessment(reason="said no to the check-in question; respected", check_in_answer="no")
+        if is_topic(text) or not read.strip():
             return SafetyAssessment(risk_level="low", escalate=False, category="none",
-                                    reason="talks about the topic, not about themselves")
-        probability, category = self.risk(text)
+                                    reason="talks about the topic, or only says there is no risk")
+        probability, category = self.risk(read)
+        said_no = state.check_in_answer == "no"
         threshold = self.escalate_threshold
         if emotion is not None and emotion.label in self.DISTRESS_LABELS and emotion.confidence >= 0.5:
             threshold -= self.DISTRESS_MARGIN
-        if probability >= threshold:
+        if probability >= threshold and not said_no:
             return SafetyAssessment(risk_level="high", escalate=True, category=category,
                                     reason=f"reads as a {category} risk (p={probability:.2f})")
-        passive = passive_risk(text)
+        if state.check_in_asked:
+            # asked once already: only a new explicit sign (above) brings it up again
+            return SafetyAssessment(risk_level="low" if probability >= self.check_in_threshold else "none",
+                                    category=category if probability >= self.check_in_threshold else "none",
+                                    reason=f"already asked in this conversation (p={probability:.2f})")
+        passive = passive_risk(read)
         if passive:
             return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category="suicide",
                                     reason=f"a passive wish or hopelessness: '{passive}' (p={probability:.2f}): "
@@ -123,14 +144,53 @@ class CrisisDetector:
                                     reason=f"some resemblance to a {category} risk (p={probability:.2f})")
         return SafetyAssessment()
 
-    def crisis_reply(self) -> str:
+    @staticmethod
+    def next_state(state: SafetyState, assessment: SafetyAssessment) -> SafetyState:
+        """The conversation's safety state after a turn (stored with the turn)."""
+        state = state.model_copy()
+        if assessment.check_in:
+            state.check_in_asked, state.check_in_answer = True, "none"
+            state.check_ins += 1
+        if assessment.check_in_answer != "none":
+            state.check_in_answer = assessment.check_in_answer
+        if assessment.escalate:
+            state.escalations += 1
+        if assessment.category not in {"none"}:
+            state.category = assessment.category
+        if assessment.category == "someone_else":
+            state.about_someone_else = True
+            state.someone_else_turns += 1
+        return state
+
+    def crisis_reply(self, category: str = "suicide", state: SafetyState | None = None) -> str:
+        """The reply to a turn that shows risk: the first time, the full reply for its category; after that, a
+        shorter one that stays with the person and names help briefly, never the same twice in a conversation."""
         self.setup()
-        return render(self.prompts_dir, "crisis_reply", resources=self.resources())
+        earlier = state.escalations if state is not None else 0
+        if earlier:
+            variants = self._replies["follow_up"]
+            return variants[(earlier - 1) % len(variants)].format(brief=self.resources("brief"))
+        if category in self._replies["first"]:
+            return self._replies["first"][category].format(resources=self.resources(category))
+        return render(self.prompts_dir, "crisis_reply", resources=self.resources("suicide"))
+
+    def someone_else_reply(self, state: SafetyState | None = None) -> str:
+        """Help for the helper: how to ask, listen and get the other person help (not a check-in aimed at them)."""
+        self.setup()
+        if state is not None and state.about_someone_else:
+            variants = self._replies["someone_else_follow_up"]
+            return variants[(state.someone_else_turns - 1) % len(variants)].format(brief=self.resources("brief"))
+        return self._replies["first"]["someone_else"].format(resources=self.resources("someone_else"))
 
     def check_in(self) -> str:
         """The sentence added to a reply when the message may hide a risk (SafetyAssessment.check_in)."""
         self.setup()
-        return render(self.prompts_dir, "crisis_check_in", resources=self.resources())
+        return render(self.prompts_dir, "crisis_check_in", resources=self.resources("suicide"))
 
-    def resources(self) -> str:
-        return self._resources.get(self.locale, self._resources["international"])
+    def resources(self, category: str = "suicide") -> str:
+        self.setup()
+        by_locale = self._resources.get(self.locale, self._resources["international"])
+        if isinstance(by_locale, str):  # a locale with one text for every danger
+            return by_locale
+        key = "suicide" if category in {"self_harm", "none"} else category
+        return by_locale.get(key, by_locale["suicide"])

@@ -35,10 +35,15 @@ import numpy as np
 from ..heads import ENCODERS
 from ..perception.train_text_emotion import read_meld
 from .detector import LABELS, RECIPES
-from .rules import sentences
+from .rules import explicit_risk, passive_risk, sentences
 
 C_GRID = (4.0, 8.0, 16.0, 32.0)
 MELD_WEIGHT = 0.3  # everyday lines are many and easy: they steer the bias, not the boundary
+# ordinary distress in conversation (ESConv seekers' turns, chat messages written for the problem-type head): hard
+# negatives the head scored as crises in role-plays ("things have been pretty rough lately" → p = 1.00)
+CONVERSATION_WEIGHT = 0.5
+CONVERSATION_MIN_WORDS = 4
+CONVERSATION_SAMPLE = 3000  # ESConv seeker turns drawn (seeded): enough to move the boundary, cheap to embed twice
 ESCALATE_FALSE_ALARMS = 0.05  # share of the hard no-risk messages allowed to escalate (cross-validated)
 CHECK_IN_FALSE_ALARMS = 0.20  # … and to reach the check-in tier
 FOLDS = 5
@@ -61,11 +66,31 @@ def message_risk(probabilities_of, texts: Sequence[str]) -> np.ndarray:
     return np.array(out)
 
 
+def conversational_negatives(dialogues: Path | None, chat_files: Sequence[Path]) -> list[str]:
+    """Ordinary distress said in conversation, minus anything the explicit rules read as risk (some ESConv seekers
+    do disclose it): each seeker turn of 4+ words, and each chat message of the given files."""
+    texts: list[str] = []
+    if dialogues is not None:
+        for line in Path(dialogues).read_text(encoding="utf-8").splitlines():
+            texts += [t["text"] for t in json.loads(line)["dialog"] if t["speaker"] == "usr"]
+    texts = [" ".join(t.split()) for t in texts if len(t.split()) >= CONVERSATION_MIN_WORDS]
+    if dialogues is not None and len(texts) > CONVERSATION_SAMPLE:
+        rng = np.random.default_rng(0)
+        texts = [texts[i] for i in sorted(rng.choice(len(texts), CONVERSATION_SAMPLE, replace=False))]
+    for path in chat_files:
+        texts += [" ".join(r["text"].split()) for r in read_labelled(path)]
+    return [t for t in dict.fromkeys(texts) if not (explicit_risk(t) or passive_risk(t))]
+
+
 def main(argv: Sequence[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("data/crisis_train.tsv"))
     parser.add_argument("--meld-dir", type=Path, required=True, help="folder with train_sent_emo.csv, dev_sent_emo.csv")
     parser.add_argument("--encoder", choices=ENCODERS, default="both")
+    parser.add_argument("--esconv-dialogues", type=Path, default=None,
+                        help="train_dialogues.jsonl: its seekers' turns join as conversational no-risk messages")
+    parser.add_argument("--conversation", type=Path, action="append", default=[],
+                        help="a problem<TAB>text file of ordinary chat messages (no risk); repeatable")
     parser.add_argument("--out", type=Path, default=Path("data/crisis_head.npz"))
     parser.add_argument("--cache", type=Path, default=None,
                         help="an .npz to cache MiniLM embeddings in (mpnet's go to the same name + '-mpnet')")
@@ -87,12 +112,16 @@ def main(argv: Sequence[str] | None = None) -> dict:
     y = np.array([LABELS.index(r["category"]) if r["label"] == "1" else 0 for r in rows])
     is_risk = (y > 0).astype(int)
     everyday = [r["text"] for r in read_meld(args.meld_dir / "train_sent_emo.csv")]
+    conversational = conversational_negatives(args.esconv_dialogues, args.conversation)
+    weights_everyday = np.concatenate([np.full(len(everyday), MELD_WEIGHT),
+                                       np.full(len(conversational), CONVERSATION_WEIGHT)])
+    everyday = everyday + conversational
     x, x_everyday = encoder.encode(texts), encoder.encode(everyday)
 
     def fit(index: np.ndarray, C: float):
         features = np.concatenate([x[index], x_everyday])
         labels = np.concatenate([y[index], np.zeros(len(everyday), int)])
-        weights = np.concatenate([np.ones(len(index)), np.full(len(everyday), MELD_WEIGHT)])
+        weights = np.concatenate([np.ones(len(index)), weights_everyday])
         return LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(features, labels, weights)
 
     folds = list(StratifiedKFold(FOLDS, shuffle=True, random_state=args.seed).split(x, y))
@@ -116,7 +145,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
     dev_risk = message_risk(lambda t: model.predict_proba(encoder.encode(t)), dev)
     meta = {
         "trained_on": f"{args.data.name} ({len(rows)} messages, {int(is_risk.sum())} risk) + MELD train "
-                      f"({len(everyday)} as none, weight {MELD_WEIGHT})",
+                      f"({len(everyday) - len(conversational)} as none, weight {MELD_WEIGHT}) + conversational "
+                      f"distress ({len(conversational)} as none, weight {CONVERSATION_WEIGHT})",
         "classifier": "logistic regression, balanced classes", "C": C, "encoder": args.encoder,
         "recipe": RECIPES[args.encoder], "seed": args.seed,
         "escalate_threshold": round(escalate, 4), "check_in_threshold": round(check_in, 4),

@@ -1,0 +1,155 @@
+"""The dialogue state: what the conversation has established, updated once per turn at a flat cost.
+
+``DialogueTracker.update(previous, text, vector)`` reads a new message — what it does (greeting, thanks, a direct
+question, …; data/dialogue_acts.json), what the trouble is about (a trained problem-type head, smoothed over the
+turns), what the person says happened (their own sentences), and whether it answers the agent's last question — and
+returns the next ``DialogueState``. The composer then records what it said (utterance ids, openings, questions).
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..heads import SoftmaxHead
+from ..text import split_sentences
+from ..types import AgentQuestion, DialogueState
+
+PROBLEM_RECIPES = {"minilm": "minilm-message-v1"}
+PROBLEM_DECAY = 0.85      # per turn, how much of the earlier evidence about the problem type is kept
+PROBLEM_MIN_SCORE = 0.25  # below this the problem type is not clear yet: 'general'
+MAX_FACTS = 8
+FACT_MIN_WORDS = 4
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # people type "hard. i keep …": split whatever the case
+
+
+def _phrases(words: list[str]) -> str:
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+class DialogueActs:
+    """What a message does, from phrase lists (data/dialogue_acts.json)."""
+
+    def __init__(self, data_dir: Path):
+        spec = json.loads((Path(data_dir) / "dialogue_acts.json").read_text())
+        self.acts: list[tuple[str, re.Pattern, int]] = []
+        for act in ("greeting", "thanks", "closing", "unsure", "better"):
+            rule = spec[act]
+            if "start" in rule:
+                pattern = re.compile(rf"^\W*({_phrases(rule['start'])})\b", re.I)
+            else:
+                pattern = re.compile(rf"\b({_phrases(rule['anywhere'])})\b", re.I)
+            self.acts.append((act, pattern, rule["max_words"]))
+        self.question_start = re.compile(rf"^\W*({_phrases(spec['question_start'])})\b", re.I)
+        self.advice = re.compile(rf"\b({_phrases(spec['advice_request'])})\b", re.I)
+        self.discourse = re.compile(rf"^\W*({_phrases(spec['discourse'])})\W*$", re.I)
+        self.discourse_start = re.compile(rf"^\W*({_phrases(spec['discourse'])})\b[\s,.!]*", re.I)
+        self.interjection = re.compile(rf"^\W*(({_phrases(spec['interjections'])})\b[\s,.!]*)+", re.I)
+
+    def questions(self, text: str) -> list[str]:
+        """The person's direct questions: sentences with a '?', or asking for advice without one."""
+        out = []
+        for sentence in SENTENCE_END.split(text):
+            core = self.discourse_start.sub("", sentence).strip() or sentence
+            if sentence.rstrip().endswith("?") and len(core.split()) >= 3:
+                out.append(core)
+            elif self.advice.search(sentence) and self.question_start.match(core):
+                out.append(core)
+        return out
+
+    def act(self, text: str) -> str:
+        words = len(text.split())
+        greeting, pattern, max_words = self.acts[0]
+        if words <= 8 and pattern.search(text):
+            return greeting  # "hi, how are you?" greets; it does not ask for an answer about the agent
+        if self.questions(text):
+            return "question"
+        for act, pattern, max_words in self.acts:
+            if words <= max_words and pattern.search(text):
+                return act
+        return "statement"
+
+    def is_discourse(self, sentence: str) -> bool:
+        return bool(self.discourse.match(sentence))
+
+
+class ProblemClassifier:
+    """The trained problem-type head (train_problem.py) over the shared MiniLM message embedding."""
+
+    def __init__(self, data_dir: Path):
+        self.path = Path(data_dir) / "problem_head.npz"
+        self._head: SoftmaxHead | None = None
+
+    @property
+    def labels(self) -> list[str]:
+        return self.head.labels
+
+    @property
+    def head(self) -> SoftmaxHead:
+        if self._head is None:
+            self._head = SoftmaxHead(self.path, PROBLEM_RECIPES)
+        return self._head
+
+    def scores(self, vector: np.ndarray) -> dict[str, float]:
+        return dict(zip(self.head.labels, self.head.probabilities(vector[None, :])[0].tolist()))
+
+
+FEELING_ONLY = re.compile(r"^\W*(i|i'm|im|i am|i feel|i've been|feeling|so|really|just|very|kind of|pretty|"
+                          r"super|kinda|a bit|a little|\s)+(\w+ly )?(\w+)( and \w+)?( right now| today| lately)?\W*$",
+                          re.I)
+
+
+class DialogueTracker:
+    def __init__(self, data_dir: Path):
+        self.acts = DialogueActs(data_dir)
+        self.problems = ProblemClassifier(data_dir)
+
+    def setup(self) -> None:
+        self.problems.head  # noqa: B018 — load now
+
+    def facts(self, text: str) -> list[str]:
+        """Sentences that say what happened (not a feeling alone, a question, or 'yeah'), in the person's words."""
+        out = []
+        for sentence in SENTENCE_END.split(text):
+            sentence = self.acts.interjection.sub("", sentence.strip()).strip()
+            if (len(sentence.split()) < FACT_MIN_WORDS or sentence.endswith("?") or FEELING_ONLY.match(sentence)
+                    or self.acts.is_discourse(sentence) or self.acts.act(sentence) != "statement"):
+                continue
+            out.append(sentence)
+        return out
+
+    def update(self, previous: DialogueState, text: str, vector: np.ndarray) -> DialogueState:
+        state = previous.model_copy(deep=True)
+        state.act = self.acts.act(text)
+        questions = self.acts.questions(text)
+        state.open_question = questions[-1] if questions else None
+        if state.act not in {"greeting", "thanks", "closing"}:
+            # a running average weighted by how much each message says: a short "yeah, a bit" barely moves it
+            weight = min(1.0, len(text.split()) / 12)
+            current = self.problems.scores(vector)
+            kept = PROBLEM_DECAY * previous.problem_evidence
+            merged = {k: kept * previous.problem_scores.get(k, 0.0) + weight * v for k, v in current.items()}
+            total = kept + weight
+            state.problem_evidence = round(total, 4)
+            state.problem_scores = {k: round(v / total, 4) for k, v in merged.items()}
+            best = max(state.problem_scores, key=state.problem_scores.get)
+            state.problem = best if state.problem_scores[best] >= PROBLEM_MIN_SCORE else "general"
+        state.facts = (state.facts + self.facts(text))[-MAX_FACTS:]
+        if state.agent_questions and not state.agent_questions[-1].answered and state.act not in {"greeting"}:
+            # any reply that is not itself only a question or "I don't know" answers what the agent asked
+            last = state.agent_questions[-1]
+            last.answered = state.act not in {"unsure"} and not (questions and len(text.split()) <= 8)
+        return state
+
+    @staticmethod
+    def record_reply(state: DialogueState, turn: int, utterance_ids: list[str], reply: str, *, suggested: bool) -> None:
+        """After the reply: what was said, so nothing repeats and the next turn knows what was asked."""
+        question = next((s for s in split_sentences(reply) if s.endswith("?")), None)
+        state.used = (state.used + utterance_ids)[-200:]
+        opening = " ".join(re.findall(r"[a-z']+", reply.lower())[:3])
+        state.openings = (state.openings + [opening])[-3:]
+        if question:
+            state.agent_questions = (state.agent_questions + [AgentQuestion(text=question, turn=turn)])[-10:]
+        state.suggested = state.suggested or suggested

@@ -1,0 +1,57 @@
+"""How a sentence is meant, before any risk rule or the head reads it (data/safety_language.json).
+
+- A denial ("I'm not going to hurt myself", "nobody is getting hurt") says there is no risk: it is taken out, so its
+  risk words are never read as a sign, and it answers the check-in question with a no.
+- A figure of speech ("drowning in work", "this commute is killing me") is taken out the same way.
+- A risk said of someone else ("my friend said she wants to die") asks for help for the helper, not a check-in.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .rules import answers_yes, sentences
+
+_SPLIT = re.compile(r"(?<=[.!?])\s+|\s*[;\n]\s*|,\s+(?:but |and )?")
+_FIRST_PERSON_SUBJECT = re.compile(r"\b(i|i'm|im|i've|i'd|i'll|myself)\b", re.I)
+
+
+class ConversationLanguage:
+    def __init__(self, data_dir: Path):
+        spec = json.loads((Path(data_dir) / "safety_language.json").read_text())
+        self.denial = re.compile("|".join(f"(?:{p})" for p in spec["denial"]), re.I)
+        self.figurative = re.compile("|".join(f"(?:{p})" for p in spec["figurative"]), re.I)
+        self.other = re.compile(spec["someone_else"], re.I)
+        self.other_risk = re.compile(spec["someone_else_risk"], re.I)
+        self.unsure = re.compile(spec["check_in_unsure"], re.I)
+
+    def readable(self, text: str) -> str:
+        """The message without its denials and figures of speech (what risk rules and the head should read)."""
+        kept = [part for part in _SPLIT.split(text) if part and not self.denial.search(part)]
+        return self.figurative.sub(" ", " ".join(kept)).strip()
+
+    def about_someone_else(self, text: str) -> str | None:
+        """The words of a risk said about another person (and not also about oneself), else None."""
+        for sentence in sentences(text)[1:] or [text]:
+            risk = self.other_risk.search(sentence)
+            if not risk:
+                continue
+            before = sentence[:risk.start()]
+            subject = self.other.search(before)
+            # "she said she wants to die" is about her; "I want to die, she said" or "I want to kill myself" is not
+            if subject and not _FIRST_PERSON_SUBJECT.search(before[subject.end():]):
+                return sentence.strip()
+        return None
+
+    def check_in_answer(self, text: str) -> str | None:
+        """yes / no / unclear for an answer to "are you having thoughts of ending your life…?", None if it does not
+        answer (the person went on about something else)."""
+        first = _SPLIT.split(text.strip())[0] if text.strip() else ""
+        if self.denial.search(text) or re.match(r"^\W*(no|nope|nah|never|not really|not at all)\b", first, re.I):
+            return "no"
+        if answers_yes(text):
+            return "yes"
+        if self.unsure.search(first):
+            return "unclear"
+        return None

@@ -1,0 +1,139 @@
+"""The conversation as a person has it: whole replies from the bank, a dialogue state, questions answered, nothing
+repeated — checked over several turns through the real Agent, and on the seeker turns of recorded role-plays."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from agent.planner.bank import KIND_STRATEGY, TurnFilter, load_knowledge
+from agent.planner.dialogue import DialogueActs, DialogueTracker
+from agent.types import DialogueState
+
+ROLEPLAYS = Path(__file__).parent / "data" / "roleplay" / "before"
+CRISIS_TEXT = re.compile(r"ending your life|crisis line|emergency number|findahelpline|988|hurting yourself", re.I)
+PLACEHOLDER = re.compile(r"[\[\]{}<>]|\bname\b\]")
+
+
+# -- the bank ---------------------------------------------------------------------------------------------------
+def test_knowledge_is_well_formed(settings):
+    entries = load_knowledge(settings.data_dir / "knowledge")
+    problems = json.loads((settings.data_dir / "problem_types.json").read_text())
+    assert len(entries) > 700
+    assert {e.problem for e in entries} <= set(problems) - {"_about"}
+    assert {e.kind for e in entries} <= set(KIND_STRATEGY)
+    for e in entries:
+        assert 5 <= len(e.text.split()) <= 45 and not re.search(r"\d|http|[\[\]*#]", e.text), e.text
+        if e.kind == "answer":
+            assert 2 <= len(e.questions) <= 5, e.text
+    assert len({e.id for e in entries}) == len(entries)
+
+
+@pytest.mark.parametrize("turn", [
+    "I have been doing grocery pick-up because of the pandemic.",   # another person's life, a situation
+    "Ive been through a few bad breakups myself.",                    # the supporter's own life
+    "Some employers are so inconsiderate, my boss was like that.",   # someone else's
+    "As you said earlier, that sounds hard.",                         # leans on its dialogue
+    "Did John say why?",                                              # a name
+    "yeah that sucks",                                                # a fragment
+])
+def test_esconv_turns_that_do_not_stand_alone_are_dropped(settings, turn):
+    assert TurnFilter(settings.data_dir).reason_to_drop(turn) is not None
+
+
+def test_a_self_contained_esconv_turn_is_kept(settings):
+    assert TurnFilter(settings.data_dir).reason_to_drop("What would you like to happen in this situation?") is None
+
+
+# -- reading a message ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, act", [
+    ("hey", "greeting"), ("hi there, how are you?", "greeting"), ("thanks, that helps a bit", "thanks"),
+    ("should i go to the police?", "question"), ("is it normal to be this tired", "question"),
+    ("idk", "unsure"), ("ok bye for now", "closing"),
+    ("my manager keeps adding work and i say yes every time", "statement"),
+])
+def test_dialogue_acts(settings, text, act):
+    assert DialogueActs(settings.data_dir).act(text) == act
+
+
+def test_the_state_keeps_the_problem_and_the_facts(agent):
+    tracker = DialogueTracker(agent.settings.data_dir)
+    state = DialogueState()
+    for text in ["i lost my job last week. they said my position was cut",
+                 "yeah, it's been hard. i keep thinking i did something wrong", "ok"]:
+        state = tracker.update(state, text, agent.embedder.encode_one(text))
+    assert state.problem == "job_loss"
+    assert any("position was cut" in f for f in state.facts) and not any(f.startswith("yeah") for f in state.facts)
+    assert "ok" not in state.facts
+
+
+# -- whole conversations through the Agent ----------------------------------------------------------------------
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
+
+
+def test_a_conversation_answers_questions_and_never_repeats(fresh_agent):
+    messages = ["hi. not sure where to start",
+                "i got laid off last week after six years there",
+                "honestly i feel ashamed, like i failed my family",
+                "should i tell my parents? they think i still work there",
+                "how do i even start looking again?",
+                "thanks, that helps a bit"]
+    turns = [fresh_agent.respond(m) for m in messages]
+    replies = [t.reply.text for t in turns]
+    assert len(set(replies)) == len(replies)
+    said = [s for r in replies for s in _sentences(r)]
+    assert len(set(said)) == len(said)  # not even a sentence twice
+    openings = [" ".join(r.lower().split()[:3]) for r in replies]
+    assert all(openings[i] not in openings[max(0, i - 3):i] for i in range(len(openings)))
+    for turn in turns:
+        assert not PLACEHOLDER.search(turn.reply.text) and len(_sentences(turn.reply.text)) <= 4
+        assert not turn.safety.escalate and not CRISIS_TEXT.search(turn.reply.text)
+    assert turns[1].state.problem == "job_loss" and turns[1].plan.event_scenario
+    assert turns[3].state.open_question and turns[3].state.act == "question"
+    bank = fresh_agent.composer.bank
+    for turn in turns[3:5]:  # each question gets an answer, a suggestion or information first
+        assert bank[bank.by_id[turn.reply.utterances[0]]].kind in {"answer", "suggestion", "information"}
+    assert bank[bank.by_id[turns[5].reply.utterances[0]]].kind == "thanks"
+    stored = turns[-1].state
+    assert len(stored.used) == sum(len(t.reply.utterances) for t in turns)
+
+
+def test_the_state_is_stored_and_resumed(settings, tmp_path):
+    from agent import Agent
+    from agent.store import ConversationStore
+
+    store = ConversationStore(tmp_path / "c.db")
+    first = Agent(settings, store=store, session_id="s1")
+    first.respond("my best friend lied to me and i don't know if i can forgive her")
+    used = first.history[-1].state.used
+    again = Agent(settings, store=store, session_id="s1")
+    assert again.history[-1].state.used == used and again.history[-1].state.problem == first.history[-1].state.problem
+    turn = again.respond("what would you do?")
+    assert not set(turn.reply.utterances) & set(used)
+
+
+def _replay(agent, seeker_turns: list[str]) -> list:
+    agent.reset()
+    return [agent.respond(text) for text in seeker_turns]
+
+
+@pytest.mark.parametrize("path", sorted(ROLEPLAYS.glob("card_*.json"))[:8], ids=lambda p: p.stem)
+def test_recorded_roleplays_replay_cleanly(agent, path):
+    """Seeker turns of role-plays with the earlier Attune (tests/data/roleplay): the automatic checks."""
+    seeker = [t["seeker"] for t in json.loads(path.read_text())["turns"]]
+    turns = _replay(agent, seeker)
+    replies = [t.reply.text for t in turns]
+    assert len(set(replies)) == len(replies)
+    bank = agent.composer.bank
+    for turn in turns:
+        text = turn.reply.text
+        assert text and not PLACEHOLDER.search(text), text
+        if CRISIS_TEXT.search(text):
+            assert turn.safety.escalate or turn.safety.check_in or turn.safety.category != "none"
+        if turn.state.open_question and turn.reply.source == "composed":
+            first = bank[bank.by_id[turn.reply.utterances[0]]]
+            assert first.kind in {"answer", "suggestion", "information"}, (turn.user_text, text)
+    assert sum(t.safety.check_in for t in turns) <= 1
