@@ -49,6 +49,9 @@ class TurnInput:
     video: VideoInput | None = None
 
 
+ONGOING_DANGERS = {"abuse", "harm_to_others"}
+
+
 class TurnStream:
     """Iterate for the reply's sentences; ``plan`` is known before the first, ``turn`` after the last."""
 
@@ -223,11 +226,20 @@ class Agent:
                     sentences.append(sentence)
                     yield sentence
 
-            if safety.escalate or safety.category == "someone_else":
+            # a danger from someone else (abuse, threats) or toward others, once named, is talked through: later
+            # turns get the normal reply, their questions answered, with help named in a line
+            ongoing = safety.escalate and safety.category in ONGOING_DANGERS and safety_before.escalations > 0
+            if (safety.escalate and not ongoing) or safety.category == "someone_else":
                 stream.plan = self._crisis_plan(user_state, safety.category, agent_emotion, state)
                 t = lap("planning", t)
                 if safety.escalate:
-                    reply = ReplyInfo(text=self.safety.crisis_reply(safety.category, safety_before), source="crisis")
+                    words = self.safety.crisis_reply(safety.category, safety_before)
+                    if safety.category in ONGOING_DANGERS and state.open_question:
+                        answer = self.composer.answer_text(ctx)  # "should I go to the police?" is answered now
+                        if answer:  # the answer takes the place of the reply's closing question
+                            kept = [s for s in split_sentences(words) if not s.endswith("?")]
+                            words = " ".join(kept + [answer])
+                    reply = ReplyInfo(text=words, source="crisis")
                 else:  # help for the helper: how to ask, listen and get them help
                     reply = ReplyInfo(text=self.safety.someone_else_reply(safety_before), source="safety")
                 self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True)
@@ -262,11 +274,11 @@ class Agent:
                             reply = event
                         else:
                             yield from emit(event)
-                if safety.check_in and reply is not None:
+                extra = self.safety.check_in() if safety.check_in else (self.safety.resources("brief") if ongoing else "")
+                if extra and reply is not None:
                     # whatever the planner said, the person also hears a direct, gentle question and where help is
-                    ask = self.safety.check_in()
-                    yield from emit(ask)
-                    reply = reply.model_copy(update={"text": f"{reply.text} {ask}".strip()})
+                    yield from emit(extra)
+                    reply = reply.model_copy(update={"text": f"{reply.text} {extra}".strip()})
             timings["reply"] = round((time.perf_counter() - t) * 1000, 1)
             timings["total"] = round((time.perf_counter() - start) * 1000, 1)
             stream.turn = TurnResult(index=len(self.history), user_text=text, transcript=transcript,

@@ -30,13 +30,14 @@ from .gate import presumed_feelings
 from .ranker import DialogueQuery
 
 ANSWER_MATCH = 0.55         # cosine of the person's question to an answer's listed question: that answer fits
+ANSWER_MATCH_ANY_PROBLEM = 0.65  # … so close that it fits even when it was written for another problem type
 ANSWER_TOPIC_MATCH = 0.35   # cosine of the question to a suggestion/information text: it engages the question
 NEAR_REPEAT = 0.85          # cosine to an utterance already said: too close to say again
 SPECIFIC_BONUS = 0.08       # an utterance written for this problem type beats a general one of similar fit
 ESCONV_PENALTY = 0.1        # Attune's reviewed knowledge first; real supporter turns when they fit better
-PROBLEM_CONFIDENT = 0.3 
+PROBLEM_CONFIDENT = 0.4 
 TOPIC_WEIGHT = 0.5          # the candidate's closeness to this very message, beside the ranker's dialogue-level score
-UNGROUNDED_PENALTY = 0.04   # per specific word the person never used ("grades", "social media"): details they
+UNGROUNDED_PENALTY = 0.07   # per specific word the person never used ("grades", "social media"): details they
 UNGROUNDED_MAX = 4          # may not have; general words (knowledge written for any problem) cost nothing
 # a real supporter turn that points at something of its own dialogue ("What do you do when it happens?")
 REFERRING = re.compile(r"\b(it|this|that|these|those|they|them|there|then)\b", re.I)    # the problem type's smoothed score needed for problem-specific utterances
@@ -164,7 +165,12 @@ class GroundedComposer:
     def _allowed(self, ctx: TurnContext, problem: str) -> np.ndarray:
         bank = self.bank
         said = [bank.by_id[i] for i in ctx.state.used if i in bank.by_id]
-        allowed = np.isin(bank.problem, [problem, GENERAL]) if problem != GENERAL else (bank.problem == GENERAL) | bank.from_esconv
+        if problem == "any":
+            allowed = np.ones(len(bank.utterances), bool)
+        elif problem == GENERAL:
+            allowed = (bank.problem == GENERAL) | bank.from_esconv
+        else:
+            allowed = np.isin(bank.problem, [problem, GENERAL])
         if said:
             allowed &= ~np.isin(np.arange(len(bank.utterances)), said)
             closeness = (bank.text_vectors @ bank.text_vectors[said].T).max(axis=1)
@@ -184,9 +190,12 @@ class GroundedComposer:
         return True
 
     def pick(self, ctx: TurnContext, kind: str, query: DialogueQuery, problem: str, taken: list[str],
-             taken_ids: list[str], score_text: np.ndarray | None = None) -> int | None:
+             taken_ids: list[str], score_text: np.ndarray | None = None, specific: bool = False) -> int | None:
+        """The best utterance of a kind for the problem (or a general one; only the problem's own if specific)."""
         bank = self.bank
         allowed = self._allowed(ctx, problem) & (bank.kind == kind)
+        if specific:
+            allowed &= bank.problem == problem
         allowed &= ~np.isin(np.arange(len(bank.utterances)), [bank.by_id[i] for i in taken_ids])
         if not allowed.any():
             return None
@@ -205,7 +214,16 @@ class GroundedComposer:
         return None
 
     def answer(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
-        """The utterance that answers the person's question, or None."""
+        """The utterance that answers the person's question, or None. "What should I do?" about a known problem
+        gets the problem's best next step, not a general "it's your choice"."""
+        index = self._matched_answer(ctx, question, problem, taken_ids)
+        if problem != GENERAL and (index is None or self.bank[index].problem == GENERAL):
+            step = self.pick(ctx, "suggestion", self.query(ctx), problem, [], taken_ids, specific=True)
+            if step is not None:
+                return step
+        return index
+
+    def _matched_answer(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
         bank = self.bank
         allowed = self._allowed(ctx, problem)
         q = self.embedder.encode_one(question)
@@ -214,10 +232,12 @@ class GroundedComposer:
             best: dict[int, float] = {}
             for owner, s in zip(bank.question_owner, similarity):
                 best[owner] = max(best.get(owner, -1.0), float(s))
+            anywhere = self._allowed(ctx, "any")
             for owner, s in sorted(best.items(), key=lambda kv: -kv[1]):
                 if s < ANSWER_MATCH:
                     break
-                if allowed[owner] and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
+                fitting = allowed[owner] or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])
+                if fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
                     return owner
         # no listed question fits: the nearest concrete help for this problem that engages the question
         topical = bank.text_vectors @ q
@@ -229,6 +249,17 @@ class GroundedComposer:
                 if self.fits(ctx, int(index), problem, []):
                     return int(index)
         return None
+
+    def answer_text(self, ctx: TurnContext) -> str:
+        """The answer to this turn's direct question alone (beside a safety reply), recorded as said; or ""."""
+        self.setup()
+        if not ctx.state.open_question:
+            return ""
+        index = self.answer(ctx, ctx.state.open_question, self.problem(ctx.state), [])
+        if index is None:
+            return ""
+        ctx.state.used.append(self.bank.id_of(index))
+        return self.bank[index].text
 
     def write(self, ctx: TurnContext, plan: Plan, warnings: list[str]) -> Iterator[str | ReplyInfo]:
         """Yield the reply's utterances one by one, then the ReplyInfo that records them."""

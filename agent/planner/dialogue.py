@@ -71,6 +71,9 @@ class DialogueActs:
                 return act
         return "statement"
 
+    def greets(self, text: str) -> bool:
+        return bool(self.acts[0][1].search(text))
+
     def is_discourse(self, sentence: str) -> bool:
         return bool(self.discourse.match(sentence))
 
@@ -123,12 +126,15 @@ class DialogueTracker:
     def update(self, previous: DialogueState, text: str, vector: np.ndarray) -> DialogueState:
         state = previous.model_copy(deep=True)
         state.act = self.acts.act(text)
+        current = self.problems.scores(vector)
+        if state.act == "statement" and not previous.facts and self.acts.greets(text) and \
+                max(current, key=current.get) == "general":
+            state.act = "greeting"  # "hello dear. my granddaughter showed me how to use this": a longer hello
         questions = self.acts.questions(text)
         state.open_question = questions[-1] if questions else None
         if state.act not in {"greeting", "thanks", "closing"}:
             # a running average weighted by how much each message says: a short "yeah, a bit" barely moves it
             weight = min(1.0, len(text.split()) / 12)
-            current = self.problems.scores(vector)
             kept = PROBLEM_DECAY * previous.problem_evidence
             merged = {k: kept * previous.problem_scores.get(k, 0.0) + weight * v for k, v in current.items()}
             total = kept + weight

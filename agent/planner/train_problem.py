@@ -20,7 +20,8 @@ import numpy as np
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 MIN_WORDS = 6  # shorter seeker turns ("Hello", "yes I am") say nothing about the problem
-ESCONV_WEIGHT = 0.5  # ESConv's per-dialogue labels are coarse ("ongoing depression" covers loneliness, grief, …)
+ESCONV_WEIGHT = 0.15  # ESConv labels are per dialogue ("ongoing depression" covers loneliness, grief, …);
+# by grouped CV, 0.15 beats 0.5 on the chat messages (accuracy 0.66 against 0.63)
 
 
 def training_rows(dialogues_path: Path, written_path: Path) -> tuple[list[str], list[str], list[int], list[float]]:

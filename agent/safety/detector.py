@@ -66,6 +66,11 @@ class CrisisDetector:
         self.language = ConversationLanguage(self.data_dir)
         self._ready = True
 
+    # Without explicit words, the head alone asks (a check-in) rather than takes over the turn, unless it is near
+    # certain: in five-turn role-plays on everyday problems, 28 of 105 replies carried crisis text nothing
+    # warranted; calibrated on conversational distress, the head still put 1 of those 105 messages past its
+    # escalation point (0.96) and none past this one.
+    HEAD_ESCALATE = 0.995
     # a person already perceived as sad or afraid gets the benefit of the doubt sooner (recall first)
     DISTRESS_LABELS = {"sadness", "fear"}
     DISTRESS_MARGIN = 0.05
@@ -118,12 +123,9 @@ class CrisisDetector:
                                     reason="talks about the topic, or only says there is no risk")
         probability, category = self.risk(read)
         said_no = state.check_in_answer == "no"
-        threshold = self.escalate_threshold
-        if emotion is not None and emotion.label in self.DISTRESS_LABELS and emotion.confidence >= 0.5:
-            threshold -= self.DISTRESS_MARGIN
-        if probability >= threshold and not said_no:
+        if probability >= self.HEAD_ESCALATE and not said_no:
             return SafetyAssessment(risk_level="high", escalate=True, category=category,
-                                    reason=f"reads as a {category} risk (p={probability:.2f})")
+                                    reason=f"reads as a {category} risk (p={probability:.3f})")
         if state.check_in_asked:
             # asked once already: only a new explicit sign (above) brings it up again
             return SafetyAssessment(risk_level="low" if probability >= self.check_in_threshold else "none",
@@ -134,7 +136,10 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category="suicide",
                                     reason=f"a passive wish or hopelessness: '{passive}' (p={probability:.2f}): "
                                            "a gentle check-in")
-        if probability >= self.check_in_threshold:
+        threshold = self.escalate_threshold  # the head's own escalation point is where a direct question is due
+        if emotion is not None and emotion.label in self.DISTRESS_LABELS and emotion.confidence >= 0.5:
+            threshold -= self.DISTRESS_MARGIN
+        if probability >= threshold:
             if emotion is not None and emotion.vad.valence < 0:
                 # not sure enough to take over the turn, too close to let pass: answer, and ask
                 return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category=category,

@@ -58,7 +58,14 @@ _PATTERNS = {
              r"(so|and) (i can'?t|i cannot|won'?t let)|won'?t let me (leave|see|go out|talk to)|(grabbed|choked|strangled|grabs|chokes) me( by the (throat|neck))?|"
              r"(kicked|punched|slapped|shoved|kicks|punches|slaps) me\b|(make|making) me pay|"
              r"(will|it'?ll|itll|gonna) be (my face|me) next|not allowed to (see|talk to|leave)|"
-             r"tracks? my (location|phone)|knows where i live)",
+             r"tracks? my (location|phone)|knows where i live|"
+             # image-based abuse: intimate pictures posted or threatened, often for money (sextortion)
+             r"(post|share|leak|send|show|publish)(ing|ed|s)? (my |the |those |these |our |intimate |private |naked |"
+             r"nude )*(pictures|pics|photos|nudes|videos?|images)\b.{0,60}\b(unless|if i (don'?t|do not|won'?t)|"
+             r"pay|money|bitcoin|gift cards?)|(unless|if) i (don'?t |do not |won'?t )?(pay|send)\b.{0,60}\b(post|share|leak|"
+             r"send)(ing|s)? (my |the |those |these |our )*(pictures|pics|photos|nudes|videos?|images)|"
+             r"(post|share|leak|publish)(ing|s)? (them|it) (online |everywhere |to \w+ )?.{0,30}\b(unless|if i "
+             r"(don'?t|do not|won'?t))\b)",
     "harm_to_others": r"\b((kill|hurt|stab|shoot|murder) (him|her|them|someone|somebody|everyone|my \w+|the \w+ (who|at|in)\b)|"
                       r"(bring|take) a (gun|knife|weapon) to|shoot up|make (them|everyone|people|him|her)( \w+)? pay.{0,30}plan|"
                       r"(hurting|hurt|harm|harming|shake|shaking) (my|the) (baby|child|kid|son|daughter)\b|"
