@@ -208,6 +208,8 @@ class Agent:
                                         self.embedder.encode_one(text))
             safety = self.safety.assess(text, user_state.fused, [h.safety for h in self.history], state.safety)
             safety_before, state.safety = state.safety, self.safety.next_state(state.safety, safety)
+            if safety.escalate and safety.category in {"suicide", "self_harm"}:
+                state.safety.crisis_turn = len(self.history)
             t = lap("safety", t)
             previous_emotion = self.history[-1].plan.agent_emotion if self.history else None
             agent_emotion = next_agent_emotion(previous_emotion, user_state.fused, self.settings.data_dir,
@@ -229,19 +231,13 @@ class Agent:
             # a danger from someone else (abuse, threats) or toward others, once named, is talked through: later
             # turns get the normal reply, their questions answered, with help named in a line
             ongoing = safety.escalate and safety.category in ONGOING_DANGERS and safety_before.escalations > 0
-            if (safety.escalate and not ongoing) or safety.category == "someone_else":
+            # the turns after a crisis reply: a normal reply that stays with them, and help named in a line
+            after_crisis = not safety.escalate and any(h.safety.escalate for h in self.history[-3:])
+            first_worry = safety.category == "someone_else" and not safety_before.about_someone_else
+            if (safety.escalate and not ongoing) or first_worry:
                 stream.plan = self._crisis_plan(user_state, safety.category, agent_emotion, state)
                 t = lap("planning", t)
-                if safety.escalate:
-                    words = self.safety.crisis_reply(safety.category, safety_before)
-                    if safety.category in ONGOING_DANGERS and state.open_question:
-                        answer = self.composer.answer_text(ctx)  # "should I go to the police?" is answered now
-                        if answer:  # the answer takes the place of the reply's closing question
-                            kept = [s for s in split_sentences(words) if not s.endswith("?")]
-                            words = " ".join(kept + [answer])
-                    reply = ReplyInfo(text=words, source="crisis")
-                else:  # help for the helper: how to ask, listen and get them help
-                    reply = ReplyInfo(text=self.safety.someone_else_reply(safety_before), source="safety")
+                reply = self._safety_reply(ctx, safety, safety_before, first_worry)
                 self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True)
                 yield from emit(reply.text)
             else:
@@ -274,7 +270,8 @@ class Agent:
                             reply = event
                         else:
                             yield from emit(event)
-                extra = self.safety.check_in() if safety.check_in else (self.safety.resources("brief") if ongoing else "")
+                extra = (self.safety.check_in() if safety.check_in
+                         else self.safety.resources("brief") if ongoing or after_crisis else "")
                 if extra and reply is not None:
                     # whatever the planner said, the person also hears a direct, gentle question and where help is
                     yield from emit(extra)
@@ -287,6 +284,22 @@ class Agent:
             if self.store is not None:
                 self.store.append(self.session_id, stream.turn, self.settings.avatar)  # committed before the turn counts as answered
             self.history.append(stream.turn)
+
+    def _safety_reply(self, ctx: TurnContext, safety, before, first_worry: bool) -> ReplyInfo:
+        """When safety takes the turn: the reply for the danger (for someone else's risk, help for the helper),
+        with the person's question answered where the danger is one to act on (abuse, threats, someone else's
+        risk). A question asked in a suicidal moment ("is it wrong to decide I've lived long enough?") is never
+        answered from the bank: the reply stays with the person."""
+        asked = bool(ctx.state.open_question)
+        if not safety.escalate:
+            words, source = self.safety.someone_else_reply(), "safety"
+        else:
+            words, source = self.safety.crisis_reply(safety.category, before), "crisis"
+        if asked and (first_worry or safety.category in ONGOING_DANGERS):
+            answer = self.composer.answer_text(ctx)  # "should I go to the police?" is answered now
+            if answer:  # the answer takes the place of the reply's closing question
+                words = " ".join([s for s in split_sentences(words) if not s.endswith("?")] + [answer])
+        return ReplyInfo(text=words, source=source)
 
     def _crisis_plan(self, user_state: UserState, category: str, agent_emotion, state: DialogueState) -> Plan:
         fused = user_state.fused

@@ -85,7 +85,7 @@ class SafetyState(BaseModel):
     escalations: int = 0
     category: str = "none"
     about_someone_else: bool = False
-    someone_else_turns: int = 0
+    crisis_turn: int | None = Field(None, description="the last turn that escalated for suicide or self-harm")
 
 
 class AgentQuestion(BaseModel):
@@ -100,6 +100,7 @@ class DialogueState(BaseModel):
     problem: str = Field("general", description="the problem type (data/problem_types.json)")
     problem_scores: dict[str, float] = Field(default_factory=dict, description="smoothed over the turns")
     problem_evidence: float = Field(0.0, description="how much the scores rest on (decayed message weights)")
+    message_problem: str = Field("", description="what this message alone is clearly about ('' when unclear)")
     facts: list[str] = Field(default_factory=list, description="what the person said happened, in their words")
     act: str = Field("statement", description="what this message does: greeting, thanks, closing, question, ...")
     open_question: str | None = Field(None, description="the person's direct question in this message")

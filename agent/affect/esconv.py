@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -51,20 +52,29 @@ def _parse_turns(line: str) -> list[dict]:
     return out
 
 
-def read_esconv(tsv_path: Path) -> list[ESConvSample]:
-    """All supporter-turn samples of an ESConv strategy TSV, in file order, with reconstructed dialogue ids."""
-    samples: list[ESConvSample] = []
+def supporter_targets(tsv_path: Path) -> Iterator[tuple[int, bool, dict, list[dict]]]:
+    """(dialogue id, whether it starts a new dialogue, the target supporter turn, the window before it) for each
+    line of an ESConv strategy TSV, in file order."""
     dialogue, last_index = -1, None
-    history: list[str] = []
-    seeker_seen: set[int] = set()
     for line in Path(tsv_path).read_text(encoding="utf-8").splitlines():
         turns = _parse_turns(line)
         if not turns or turns[-1]["speaker"] != "1" or turns[-1]["strategy"] is None:
             continue
         target, window = turns[-1], turns[:-1]
-        if last_index is None or target["index"] <= last_index:
-            dialogue, history, seeker_seen = dialogue + 1, [], set()
+        new = last_index is None or target["index"] <= last_index
+        dialogue += new
         last_index = target["index"]
+        yield dialogue, new, target, window
+
+
+def read_esconv(tsv_path: Path) -> list[ESConvSample]:
+    """All supporter-turn samples of an ESConv strategy TSV, in file order, with reconstructed dialogue ids."""
+    samples: list[ESConvSample] = []
+    history: list[str] = []
+    seeker_seen: set[int] = set()
+    for dialogue, new, target, window in supporter_targets(tsv_path):
+        if new:
+            history, seeker_seen = [], set()
         seeker = [t for t in window if t["speaker"] == "0"]
         supporter = [t for t in window if t["speaker"] == "1"]
         seeker_seen.update(t["index"] for t in seeker)

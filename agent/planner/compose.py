@@ -23,24 +23,36 @@ import numpy as np
 from ..affect.strategy import StrategyChoice
 from ..embeddings import Embedder
 from ..types import AgentEmotion, DialogueState, Plan, ReplyInfo, UserState
-from .bank import GENERAL, ResponseBank
+from .bank import GENERAL, KIND_STRATEGY, ResponseBank
 from .dialogue import DialogueTracker
 from .esconv_text import details_fit
 from .gate import presumed_feelings
 from .ranker import DialogueQuery
 
-ANSWER_MATCH = 0.55         # cosine of the person's question to an answer's listed question: that answer fits
-ANSWER_MATCH_ANY_PROBLEM = 0.65  # … so close that it fits even when it was written for another problem type
+ANSWER_MATCH = 0.6          # cosine of the person's question to an answer's listed question: that answer fits
+ANSWER_RELEVANCE = 0.15     # … and the answer's own words must touch the question (MiniLM pairs questions loosely)
+ANSWER_MATCH_ANY_PROBLEM = 0.75  # … so close that it fits even when it was written for another problem type
+PLAUSIBLE_PROBLEM = 0.15    # … that this conversation could be about (its smoothed score)
 ANSWER_TOPIC_MATCH = 0.35   # cosine of the question to a suggestion/information text: it engages the question
 NEAR_REPEAT = 0.85          # cosine to an utterance already said: too close to say again
 SPECIFIC_BONUS = 0.08       # an utterance written for this problem type beats a general one of similar fit
-ESCONV_PENALTY = 0.1        # Attune's reviewed knowledge first; real supporter turns when they fit better
-PROBLEM_CONFIDENT = 0.4 
+ESCONV_PENALTY = 0.25       # Attune's reviewed knowledge first; ESConv turns (weaker in role-plays) when it runs short
+PROBLEM_CONFIDENT = 0.4    # the problem type's smoothed score needed for problem-specific utterances
 TOPIC_WEIGHT = 0.5          # the candidate's closeness to this very message, beside the ranker's dialogue-level score
 UNGROUNDED_PENALTY = 0.07   # per specific word the person never used ("grades", "social media"): details they
 UNGROUNDED_MAX = 4          # may not have; general words (knowledge written for any problem) cost nothing
+# the strategy an utterance of each kind carries; a bank answer is Information unless they asked for advice
+CARRIER_STRATEGY = {**KIND_STRATEGY, "question": "Question", "greeting": "Others", "thanks": "Others"}
+SOMEONE_AT_RISK = "someone_at_risk"
+CRISIS, CRISIS_TURNS = "crisis", 3
+ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
+# asking when or how long after they said ("How long were you two together?" after "six and a half years")
+ASKS_WHEN = re.compile(r"\b(when did|how long|since when|how many (years|months|weeks))\b", re.I)
+SAID_WHEN = re.compile(r"\b((\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple of|several)"
+                       r"( and a half)? (years?|months?|weeks?|days?|hours?)|since|ago|yesterday|today|last "
+                       r"(night|week|month|year)|this (morning|week|month|year))\b", re.I)
 # a real supporter turn that points at something of its own dialogue ("What do you do when it happens?")
-REFERRING = re.compile(r"\b(it|this|that|these|those|they|them|there|then)\b", re.I)    # the problem type's smoothed score needed for problem-specific utterances
+REFERRING = re.compile(r"\b(it|this|that|these|those|they|them|there|then)\b", re.I)
 
 
 @dataclass
@@ -52,6 +64,7 @@ class TurnContext:
     persona_name: str
     persona_style: str
     state: DialogueState = field(default_factory=DialogueState)
+    shape: list[str] = field(default_factory=list)  # the kinds of utterance the reply is made of, once planned
 
     @property
     def known_text(self) -> str:
@@ -101,27 +114,41 @@ class GroundedComposer:
             earlier_vector = zero
         return DialogueQuery(self.embedder.encode_one(ctx.user_text), last_agent, earlier_vector)
 
-    def problem(self, state: DialogueState) -> str:
+    def problem(self, ctx: TurnContext) -> str:
+        state = ctx.state
+        crisis_turn = state.safety.crisis_turn
+        if crisis_turn is not None and ctx.turn_index - crisis_turn <= CRISIS_TURNS:
+            return CRISIS  # just after a suicidal or self-harm disclosure: only lines written for that moment
+        if state.safety.about_someone_else:
+            return SOMEONE_AT_RISK  # set by safety: the conversation is about helping another person
         score = state.problem_scores.get(state.problem, 0.0)
         return state.problem if state.problem != GENERAL and score >= PROBLEM_CONFIDENT else GENERAL
 
     def plan(self, ctx: TurnContext, choice: StrategyChoice, agent_emotion: AgentEmotion) -> Plan:
         self.setup()
         fused = ctx.user_state.fused
-        problem = ctx.state.problem
+        problem = self.problem(ctx) if self.problem(ctx) in {CRISIS, SOMEONE_AT_RISK} else ctx.state.problem
         cause = ctx.state.facts[-1] if ctx.state.facts else ""
+        ctx.shape = self.shape(ctx, choice.strategy)
+        # the plan names what the reply does: the utterance that carries it (an answer, a question, …)
+        carrier = next((k for k in ctx.shape if k != "reflection"), ctx.shape[0] if ctx.shape else "reflection")
+        strategy = CARRIER_STRATEGY.get(carrier, choice.strategy)
+        if carrier == "answer" and self.tracker.acts.advice.search(ctx.state.open_question or ""):
+            strategy = "Providing Suggestions"
+        reason = choice.reason if strategy == choice.strategy else \
+            f"{choice.reason}; said as {strategy} ({'their question is answered first' if carrier == 'answer' else carrier})"
         return Plan(
             mode="grounded", emotion=fused.fine_label or fused.label,
             event_scenario=self.problem_label.get(problem, ""), emotion_cause=cause,
-            goal=self.strategy_specs[choice.strategy]["goal"], stage=choice.stage, strategy=choice.strategy,
-            strategy_reason=choice.reason, agent_emotion=agent_emotion,
+            goal=self.strategy_specs[strategy]["goal"], stage=self.strategy_specs[strategy]["stage"],
+            strategy=strategy, strategy_reason=reason, agent_emotion=agent_emotion,
         )
 
     def notes(self, ctx: TurnContext, suggestions: int = 2) -> str:
         """What a capable LLM should know beyond the words (llm mode): the dialogue state and the support
         knowledge that fits, as lines for its prompt."""
         self.setup()
-        state, problem = ctx.state, self.problem(ctx.state)
+        state, problem = ctx.state, self.problem(ctx)
         lines = [f"Problem type: {self.problem_label.get(problem) or 'not clear yet'}"]
         if state.facts:
             lines.append("What they said happened: " + " / ".join(state.facts[-4:]))
@@ -144,14 +171,14 @@ class GroundedComposer:
         return "\n".join(lines)
 
     # -- the reply's shape ------------------------------------------------------------------------------------
-    def shape(self, ctx: TurnContext, plan: Plan) -> list[str]:
+    def shape(self, ctx: TurnContext, strategy: str) -> list[str]:
         state = ctx.state
         if state.act in self.shapes["acts"] and not (state.act == "greeting" and ctx.turn_index > 0):
             return list(self.shapes["acts"][state.act])
         if state.open_question:
             kinds = list(self.shapes["question"])
         else:
-            kinds = list(self.shapes["strategies"][plan.strategy])
+            kinds = list(self.shapes["strategies"][strategy])
             if ctx.user_state.fused.label == "joy" and ctx.user_state.fused.vad.valence > 0.3:
                 kinds = list(self.shapes["acts"]["good_news"])
             elif ctx.turn_index >= self.shapes["suggest_from_turn"] and not state.suggested and "suggestion" not in kinds:
@@ -167,6 +194,8 @@ class GroundedComposer:
         said = [bank.by_id[i] for i in ctx.state.used if i in bank.by_id]
         if problem == "any":
             allowed = np.ones(len(bank.utterances), bool)
+        elif problem == CRISIS:
+            allowed = bank.problem == CRISIS  # no general validation ("your feelings make sense") in that moment
         elif problem == GENERAL:
             allowed = (bank.problem == GENERAL) | bank.from_esconv
         else:
@@ -185,9 +214,22 @@ class GroundedComposer:
         opening = " ".join(re.findall(r"[a-z']+", u.text.lower())[:3])
         if opening in ctx.state.openings or any(t.lower().startswith(opening) for t in taken):
             return False
+        if u.kind == "question" and self._already_answered(ctx, index):
+            return False
         if u.source == "esconv" and (self.specific_words[index] or REFERRING.search(u.text)):
             return False  # a real supporter turn about something of its own dialogue ("because of this", "furlough")
         return True
+
+    def _already_answered(self, ctx: TurnContext, index: int) -> bool:
+        """A question whose answer is known ("How long were you together?" after "six years") or that is close to
+        one the agent already asked."""
+        text = self.bank[index].text
+        if ASKS_WHEN.search(text) and SAID_WHEN.search(ctx.known_text):
+            return True
+        asked = [q.text for q in ctx.state.agent_questions]
+        if not asked:
+            return False
+        return float((self.embedder.encode(asked) @ self.bank.text_vectors[index]).max()) > ASKED_BEFORE
 
     def pick(self, ctx: TurnContext, kind: str, query: DialogueQuery, problem: str, taken: list[str],
              taken_ids: list[str], score_text: np.ndarray | None = None, specific: bool = False) -> int | None:
@@ -232,11 +274,14 @@ class GroundedComposer:
             best: dict[int, float] = {}
             for owner, s in zip(bank.question_owner, similarity):
                 best[owner] = max(best.get(owner, -1.0), float(s))
-            anywhere = self._allowed(ctx, "any")
+            # another problem type's answer only where that problem is plausible here, never the safety ones
+            plausible = [p for p, score in ctx.state.problem_scores.items() if score >= PLAUSIBLE_PROBLEM]
+            anywhere = self._allowed(ctx, problem) | (np.isin(bank.problem, plausible) & (problem != CRISIS))
             for owner, s in sorted(best.items(), key=lambda kv: -kv[1]):
                 if s < ANSWER_MATCH:
                     break
-                fitting = allowed[owner] or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])
+                fitting = (allowed[owner] or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])) and \
+                    float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE
                 if fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
                     return owner
         # no listed question fits: the nearest concrete help for this problem that engages the question
@@ -255,7 +300,7 @@ class GroundedComposer:
         self.setup()
         if not ctx.state.open_question:
             return ""
-        index = self.answer(ctx, ctx.state.open_question, self.problem(ctx.state), [])
+        index = self.answer(ctx, ctx.state.open_question, self.problem(ctx), [])
         if index is None:
             return ""
         ctx.state.used.append(self.bank.id_of(index))
@@ -265,24 +310,28 @@ class GroundedComposer:
         """Yield the reply's utterances one by one, then the ReplyInfo that records them."""
         self.setup()
         query = self.query(ctx)
-        problem = self.problem(ctx.state)
+        problem = self.problem(ctx)
         chosen: list[int] = []
         texts: list[str] = []
-        kinds = self.shape(ctx, plan)
+        kinds = list(ctx.shape) or self.shape(ctx, plan.strategy)
         if ctx.state.open_question:
             index = self.answer(ctx, ctx.state.open_question, problem, [])
             if index is None:
-                index = self.pick(ctx, "answer", query, GENERAL, texts, [], self.bank.text_vectors @
-                                  self.embedder.encode_one(ctx.state.open_question))
+                closeness = self.bank.text_vectors @ self.embedder.encode_one(ctx.state.open_question)
+                index = self.pick(ctx, "answer", query, CRISIS if problem == CRISIS else GENERAL, texts, [],
+                                  closeness)
             if index is not None:
                 chosen.append(index)
                 texts.append(self.bank[index].text)
                 kinds = kinds[1:]
                 yield texts[-1]
-        for kind in kinds:
+        for slot, kind in enumerate(kinds):
             if sum(len(t.split()) for t in texts) >= self.max_words * 0.6:
                 break
-            index = self.pick(ctx, kind, query, problem, texts, [self.bank.id_of(i) for i in chosen])
+            # the opening reflection answers what this message is about when it says something new and clear
+            disclosure = ctx.state.message_problem if problem != CRISIS else ""
+            topic = disclosure if slot == 0 and not texts and disclosure else problem
+            index = self.pick(ctx, kind, query, topic, texts, [self.bank.id_of(i) for i in chosen])
             if index is None and kind in {"reflection", "affirmation"}:
                 other = "affirmation" if kind == "reflection" else "reflection"
                 index = self.pick(ctx, other, query, problem, texts, [self.bank.id_of(i) for i in chosen])

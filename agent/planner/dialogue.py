@@ -20,6 +20,7 @@ from ..types import AgentQuestion, DialogueState
 PROBLEM_RECIPES = {"minilm": "minilm-message-v1"}
 PROBLEM_DECAY = 0.85      # per turn, how much of the earlier evidence about the problem type is kept
 PROBLEM_MIN_SCORE = 0.25  # below this the problem type is not clear yet: 'general'
+MESSAGE_PROBLEM_SCORE = 0.5  # one message this sure of its topic is a disclosure to answer as such
 MAX_FACTS = 8
 FACT_MIN_WORDS = 4
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # people type "hard. i keep …": split whatever the case
@@ -127,9 +128,15 @@ class DialogueTracker:
         state = previous.model_copy(deep=True)
         state.act = self.acts.act(text)
         current = self.problems.scores(vector)
+        said = self.facts(text)
+        top = max(current, key=current.get)
+        # a new disclosure ("my mom died of covid") is answered for what it is, whatever the talk was about before
+        state.message_problem = top if current[top] >= MESSAGE_PROBLEM_SCORE and top != "general" and said else ""
         if state.act == "statement" and not previous.facts and self.acts.greets(text) and \
                 max(current, key=current.get) == "general":
             state.act = "greeting"  # "hello dear. my granddaughter showed me how to use this": a longer hello
+        if state.act == "greeting" and said and max(current, key=current.get) != "general":
+            state.act = "statement"  # "hi um. i think i messed up really bad at school" says what is wrong
         questions = self.acts.questions(text)
         state.open_question = questions[-1] if questions else None
         if state.act not in {"greeting", "thanks", "closing"}:
@@ -142,7 +149,7 @@ class DialogueTracker:
             state.problem_scores = {k: round(v / total, 4) for k, v in merged.items()}
             best = max(state.problem_scores, key=state.problem_scores.get)
             state.problem = best if state.problem_scores[best] >= PROBLEM_MIN_SCORE else "general"
-        state.facts = (state.facts + self.facts(text))[-MAX_FACTS:]
+        state.facts = (state.facts + said)[-MAX_FACTS:]
         if state.agent_questions and not state.agent_questions[-1].answered and state.act not in {"greeting"}:
             # any reply that is not itself only a question or "I don't know" answers what the agent asked
             last = state.agent_questions[-1]

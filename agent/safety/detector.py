@@ -66,10 +66,11 @@ class CrisisDetector:
         self.language = ConversationLanguage(self.data_dir)
         self._ready = True
 
-    # Without explicit words, the head alone asks (a check-in) rather than takes over the turn, unless it is near
-    # certain: in five-turn role-plays on everyday problems, 28 of 105 replies carried crisis text nothing
-    # warranted; calibrated on conversational distress, the head still put 1 of those 105 messages past its
-    # escalation point (0.96) and none past this one.
+    # Without explicit words, a suicide or self-harm reading of the head asks directly (a check-in; a yes or an
+    # unsure answer escalates) rather than taking over the turn, unless it is near certain: in five-turn
+    # role-plays on everyday problems, 28 of 105 replies carried crisis text nothing warranted; calibrated on
+    # conversational distress, the head still put 1 of those 105 messages past its escalation point (0.96) and
+    # none past this one. Abuse and harm to others past the escalation point get their own help at once.
     HEAD_ESCALATE = 0.995
     # a person already perceived as sad or afraid gets the benefit of the doubt sooner (recall first)
     DISTRESS_LABELS = {"sadness", "fear"}
@@ -77,10 +78,17 @@ class CrisisDetector:
 
     def risk(self, text: str) -> tuple[float, str]:
         """The head's risk probability for the riskiest sentence of the message, and its likeliest category."""
+        probability, category, _ = self.riskiest(text)
+        return probability, category
+
+    def riskiest(self, text: str) -> tuple[float, str, str]:
+        """(risk probability, category, the sentence) for the riskiest sentence of the message."""
         self.setup()
-        probabilities = self.head.probabilities(self.head_embedder.encode(sentences(normalise(text))))
+        parts = sentences(normalise(text))
+        probabilities = self.head.probabilities(self.head_embedder.encode(parts))
         row = int(probabilities[:, 0].argmin())
-        return 1 - float(probabilities[row, 0]), self.head.labels[1 + int(probabilities[row, 1:].argmax())]
+        return (1 - float(probabilities[row, 0]), self.head.labels[1 + int(probabilities[row, 1:].argmax())],
+                parts[row])
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Encode many messages' sentences in one batch (benches): assess() then finds them in the embedders'
@@ -121,11 +129,24 @@ class CrisisDetector:
         if is_topic(text) or not read.strip():
             return SafetyAssessment(risk_level="low", escalate=False, category="none",
                                     reason="talks about the topic, or only says there is no risk")
-        probability, category = self.risk(read)
+        probability, category, sentence = self.riskiest(read)
+        if probability >= self.check_in_threshold and self.language.only_about_others(sentence):
+            # "he posted a goodbye and isn't answering": the head hears the risk, the words say whose it is
+            return SafetyAssessment(risk_level="low", escalate=False, category="someone_else",
+                                    reason=f"worried about someone else (p={probability:.2f}): '{sentence}'")
         said_no = state.check_in_answer == "no"
-        if probability >= self.HEAD_ESCALATE and not said_no:
+        threshold = self.escalate_threshold
+        if emotion is not None and emotion.label in self.DISTRESS_LABELS and emotion.confidence >= 0.5:
+            threshold -= self.DISTRESS_MARGIN
+        danger_from_or_to_others = category in {"abuse", "harm_to_others"} and probability >= threshold
+        if (probability >= self.HEAD_ESCALATE or danger_from_or_to_others) and not said_no:
             return SafetyAssessment(risk_level="high", escalate=True, category=category,
                                     reason=f"reads as a {category} risk (p={probability:.3f})")
+        recent_crisis = any(r.escalate for r in recent)
+        if recent_crisis and not said_no and (probability >= self.check_in_threshold or passive_risk(read)):
+            # the danger is already on the table: stay with it (a follow-up reply), never ask "are you…?" now
+            return SafetyAssessment(risk_level="high", escalate=True, category=category,
+                                    reason=f"still close to the risk raised earlier (p={probability:.2f})")
         if state.check_in_asked:
             # asked once already: only a new explicit sign (above) brings it up again
             return SafetyAssessment(risk_level="low" if probability >= self.check_in_threshold else "none",
@@ -136,10 +157,7 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category="suicide",
                                     reason=f"a passive wish or hopelessness: '{passive}' (p={probability:.2f}): "
                                            "a gentle check-in")
-        threshold = self.escalate_threshold  # the head's own escalation point is where a direct question is due
-        if emotion is not None and emotion.label in self.DISTRESS_LABELS and emotion.confidence >= 0.5:
-            threshold -= self.DISTRESS_MARGIN
-        if probability >= threshold:
+        if probability >= threshold:  # the head's own escalation point: for suicide and self-harm, ask directly
             if emotion is not None and emotion.vad.valence < 0:
                 # not sure enough to take over the turn, too close to let pass: answer, and ask
                 return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category=category,
@@ -164,7 +182,6 @@ class CrisisDetector:
             state.category = assessment.category
         if assessment.category == "someone_else":
             state.about_someone_else = True
-            state.someone_else_turns += 1
         return state
 
     def crisis_reply(self, category: str = "suicide", state: SafetyState | None = None) -> str:
@@ -179,12 +196,9 @@ class CrisisDetector:
             return self._replies["first"][category].format(resources=self.resources(category))
         return render(self.prompts_dir, "crisis_reply", resources=self.resources("suicide"))
 
-    def someone_else_reply(self, state: SafetyState | None = None) -> str:
+    def someone_else_reply(self) -> str:
         """Help for the helper: how to ask, listen and get the other person help (not a check-in aimed at them)."""
         self.setup()
-        if state is not None and state.about_someone_else:
-            variants = self._replies["someone_else_follow_up"]
-            return variants[(state.someone_else_turns - 1) % len(variants)].format(brief=self.resources("brief"))
         return self._replies["first"]["someone_else"].format(resources=self.resources("someone_else"))
 
     def check_in(self) -> str:

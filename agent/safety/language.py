@@ -14,6 +14,9 @@ from pathlib import Path
 from .rules import answers_yes, sentences
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\s*[;\n]\s*|,\s+(?:but |and )?")
+_SPLIT_QUOTES = re.compile(r"(?<=[.!?])\s+(?=[A-Za-z])(?![^'\"]*['\"][^'\"]*$)")  # sentences, quotes kept whole
+_THIRD_PERSON = re.compile(r"\b(he|she|his|her|him|himself|herself|themselves|themself|their)\b", re.I)
+_WRITTEN = re.compile(r"(texted|texts|messaged|wrote|writes|posted|posts|typed)\b", re.I)  # words they sent
 _FIRST_PERSON_SUBJECT = re.compile(r"\b(i|i'm|im|i've|i'd|i'll|myself)\b", re.I)
 
 
@@ -25,24 +28,46 @@ class ConversationLanguage:
         self.other = re.compile(spec["someone_else"], re.I)
         self.other_risk = re.compile(spec["someone_else_risk"], re.I)
         self.unsure = re.compile(spec["check_in_unsure"], re.I)
+        self.reported = re.compile(spec["reported_speech"], re.I)
 
     def readable(self, text: str) -> str:
         """The message without its denials and figures of speech (what risk rules and the head should read)."""
-        kept = [part for part in _SPLIT.split(text) if part and not self.denial.search(part)]
-        return self.figurative.sub(" ", " ".join(kept)).strip()
+        kept, start = [], 0
+        for separator in list(_SPLIT.finditer(text)) + [None]:
+            end = separator.start() if separator else len(text)
+            part = text[start:end]
+            if part and not self.denial.search(part):
+                kept.append(part + (separator.group(0) if separator else ""))
+            start = separator.end() if separator else end
+        return self.figurative.sub(" ", "".join(kept)).strip()
 
     def about_someone_else(self, text: str) -> str | None:
         """The words of a risk said about another person (and not also about oneself), else None."""
-        for sentence in sentences(text)[1:] or [text]:
+        for sentence in _SPLIT_QUOTES.split(text):
             risk = self.other_risk.search(sentence)
             if not risk:
                 continue
+            if _THIRD_PERSON.search(risk.group(0)):  # "cutting himself", "cuts on her arm"
+                return sentence.strip()
             before = sentence[:risk.start()]
             subject = self.other.search(before)
-            # "she said she wants to die" is about her; "I want to die, she said" or "I want to kill myself" is not
-            if subject and not _FIRST_PERSON_SUBJECT.search(before[subject.end():]):
+            if not subject:
+                continue
+            between = before[subject.end():]
+            if not _FIRST_PERSON_SUBJECT.search(between):  # "she said she wants to die"
+                return sentence.strip()
+            # "she texted me 'i want to die'": their words quoted; "my mom says I should get over it and I want to
+            # die" stays mine (safety first: only a quote or a risk right after the reporting verb is theirs)
+            reported = list(self.reported.finditer(between))
+            after = between[reported[-1].end():] if reported else ""
+            if reported and (re.search(r"['\"“‘]", after) or (_WRITTEN.match(reported[-1].group(0))
+                                                                and len(after.split()) <= 2)):
                 return sentence.strip()
         return None
+
+    def only_about_others(self, sentence: str) -> bool:
+        """A sentence whose subject is someone else and that says nothing of the writer as 'I'."""
+        return bool(self.other.search(sentence)) and not _FIRST_PERSON_SUBJECT.search(sentence)
 
     def check_in_answer(self, text: str) -> str | None:
         """yes / no / unclear for an answer to "are you having thoughts of ending your life…?", None if it does not

@@ -39,7 +39,7 @@ _PATTERNS = {
                r"(to|into|off|from) (the|a) (bridge|cliff|river|lake|tracks|overpass)\b.{0,80}\b(decided|calm|end it|"
                r"jump|done|goodbye)|(drive|driving|drove|steer|steering) (the car )?(into|off) (the|a) (river|lake|cliff|"
                r"bridge|sea|wall|tree)|(engine|car) (is )?running\b.{0,40}\b(garage|closed)|(closed|shut) garage\b.{0,40}"
-               r"\bengine|life insurance\b.{0,80}\b(better off|without me|when i'?m gone)|"
+               r"\bengine|life insurance\b.{0,80}\b(better off|without me|when i'?m gone|cover|pay (off|out|for)|payout|worth more)|"
                r"(gun|pistol|rifle)\b.{0,30}\b(in front of me|on the table|in my (hand|mouth)|loaded|to my head))",
     "self_harm": r"\b(cut(ting)? my ?self|hurt(ing)? my ?self|harm(ing)? my ?self|self[- ]harm\w*|burn(ing)? my ?self|"
                  r"starv(e|ing) my ?self|hit(ting)? my ?self|until (it|they|i|my \w+) bleeds?|deserve (the )?pain|"
@@ -67,7 +67,7 @@ _PATTERNS = {
              r"(post|share|leak|publish)(ing|s)? (them|it) (online |everywhere |to \w+ )?.{0,30}\b(unless|if i "
              r"(don'?t|do not|won'?t))\b)",
     "harm_to_others": r"\b((kill|hurt|stab|shoot|murder) (him|her|them|someone|somebody|everyone|my \w+|the \w+ (who|at|in)\b)|"
-                      r"(bring|take) a (gun|knife|weapon) to|shoot up|make (them|everyone|people|him|her)( \w+)? pay.{0,30}plan|"
+                      r"(bring|take) a (gun|knife|weapon) to|shoot up|make (them|everyone|people|him|her|the \w+( (at|in|from) \w+)?)( \w+)? pay.{0,30}plan|"
                       r"(hurting|hurt|harm|harming|shake|shaking) (my|the) (baby|child|kid|son|daughter)\b|"
                       r"(bring|bringing|take|taking) (in )?(my |a |his |her )?(\w+'?s )?(knife|gun|weapon)|"
                       r"poison(ing)? (my |his |her |their |the )?\w+|"
@@ -79,7 +79,7 @@ _PATTERNS = {
                       r"(leaves|lives|parks|goes))",
 }
 _IDIOMS = re.compile(
-    r"\b(killing it|kill(ing)? me\b(?! ?self)|(could|would|gonna|going to) die of|"
+    r"\b(killing it|killing me\b(?! ?self)|(could|would|gonna|going to) die of|"
     r"(want(ed)? to|wanna|about to|nearly|almost) die of (embarrassment|shame|boredom|cringe|laughter|laughing|envy|"
     r"jealousy|excitement|happiness|heat|hunger|thirst)|dying to|died laughing|"
     r"dead tired|kill for a|kill (this|the|that) (exam|test|game|interview|presentation|workout)|kill (a|the) process)", re.I)
@@ -108,7 +108,8 @@ _PASSIVE = re.compile(
     r"(wouldn'?t|would not|won'?t|doesn'?t) (matter|make (a|any) difference)\b.{0,20}\bif i (was|were|wasn'?t|"
     r"weren'?t|disappeared|died|was gone|vanished)|(tired|sick) of (being alive|existing|being here|living)|"
     r"(what'?s|what is) the point (of|in) (anything|trying|any of (it|this)|it all|me)\b|"
-    r"i (wish|want) (i could|to) (just )?(disappear|vanish|not exist|sleep forever|stop existing))", re.I)
+    r"i (wish|want) (i could|to) (just )?(disappear|vanish|not exist|sleep forever|stop existing)|"
+    r"(feel like|thinking (about|of)|think about|want to) (just )?(ending|end) (things|it|everything)\b)", re.I)
 
 
 def explicit_risk(text: str) -> tuple[str, str] | None:
