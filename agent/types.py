@@ -108,6 +108,7 @@ class DialogueState(BaseModel):
     used: list[str] = Field(default_factory=list, description="ids of bank utterances already said")
     openings: list[str] = Field(default_factory=list, description="first words of recent replies")
     suggested: bool = Field(False, description="a suggestion or answer has been given")
+    last_kinds: list[str] = Field(default_factory=list, description="the kinds of utterance the last reply had")
     safety: SafetyState = Field(default_factory=SafetyState)
 
 

@@ -183,6 +183,11 @@ class GroundedComposer:
                 kinds = list(self.shapes["acts"]["good_news"])
             elif ctx.turn_index >= self.shapes["suggest_from_turn"] and not state.suggested and "suggestion" not in kinds:
                 kinds[-1] = "suggestion"  # explore, comfort, then help: ESConv's stage order (Liu et al. 2021)
+        if kinds[0] == "reflection" and len(kinds) > 1 and state.last_kinds[:1] == ["reflection"] \
+                and not state.message_problem:
+            # a reflection every turn reads as a formula: after one, go straight to what this turn does
+            kinds = kinds[1:]
+            kinds = ["affirmation", "question"] if kinds == ["question"] else kinds + ["question"]
         asked_lately = [q.turn for q in state.agent_questions if q.turn >= ctx.turn_index - 2]
         if len(asked_lately) >= 2 and "question" in kinds and len(kinds) > 1:
             kinds[kinds.index("question")] = "affirmation"  # two questions in a row is enough: don't interrogate
@@ -286,8 +291,8 @@ class GroundedComposer:
                     return owner
         # no listed question fits: the nearest concrete help for this problem that engages the question
         topical = bank.text_vectors @ q
-        for kind in ("suggestion", "information", "answer"):
-            mask = allowed & (bank.kind == kind) & (topical >= ANSWER_TOPIC_MATCH)
+        for kind in ("suggestion", "information", "answer"):  # from reviewed knowledge only, never ESConv
+            mask = allowed & (bank.kind == kind) & (topical >= ANSWER_TOPIC_MATCH) & ~bank.from_esconv
             for index in np.argsort(-np.where(mask, topical, -np.inf))[:20]:
                 if not mask[index]:
                     break
@@ -349,5 +354,6 @@ class GroundedComposer:
         plan.exemplars = texts
         ids = [self.bank.id_of(i) for i in chosen]
         suggested = any(self.bank[i].kind in {"suggestion", "answer", "information"} for i in chosen)
-        DialogueTracker.record_reply(ctx.state, ctx.turn_index, ids, " ".join(texts), suggested=suggested)
+        DialogueTracker.record_reply(ctx.state, ctx.turn_index, ids, " ".join(texts), suggested=suggested,
+                                     kinds=[self.bank[i].kind for i in chosen])
         yield ReplyInfo(text=" ".join(texts), source="composed", utterances=ids)

@@ -20,7 +20,11 @@ from ..types import AgentQuestion, DialogueState
 PROBLEM_RECIPES = {"minilm": "minilm-message-v1"}
 PROBLEM_DECAY = 0.85      # per turn, how much of the earlier evidence about the problem type is kept
 PROBLEM_MIN_SCORE = 0.25  # below this the problem type is not clear yet: 'general'
-MESSAGE_PROBLEM_SCORE = 0.5  # one message this sure of its topic is a disclosure to answer as such
+MESSAGE_PROBLEM_SCORE = 0.65  # one message this sure of its topic is a disclosure to answer as such
+# a question without its question mark: a question word or an auxiliary, then a subject ("should i quit")
+INVERTED = re.compile(r"^\W*((how|what|why|where|when|who|which) (do|does|did|can|could|should|would|will|is|are|am|"
+                      r"was|were)|(should|can|could|would|will|is|are|am|do|does|did) (i|you|we|they|he|she|it|people|"
+                      r"this|that|there|my|someone))\b.{6,}", re.I)
 MAX_FACTS = 8
 FACT_MIN_WORDS = 4
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # people type "hard. i keep …": split whatever the case
@@ -56,8 +60,9 @@ class DialogueActs:
             core = self.discourse_start.sub("", sentence).strip() or sentence
             if sentence.rstrip().endswith("?") and len(core.split()) >= 3:
                 out.append(core)
-            elif self.advice.search(sentence) and self.question_start.match(core):
-                out.append(core)
+            elif (self.advice.search(sentence) and self.question_start.match(core)) or INVERTED.match(core):
+                out.append(core)  # "how do people even decide this stuff": people often type no '?'
+
         return out
 
     def act(self, text: str) -> str:
@@ -157,7 +162,8 @@ class DialogueTracker:
         return state
 
     @staticmethod
-    def record_reply(state: DialogueState, turn: int, utterance_ids: list[str], reply: str, *, suggested: bool) -> None:
+    def record_reply(state: DialogueState, turn: int, utterance_ids: list[str], reply: str, *, suggested: bool,
+                     kinds: list[str] = ()) -> None:
         """After the reply: what was said, so nothing repeats and the next turn knows what was asked."""
         question = next((s for s in split_sentences(reply) if s.endswith("?")), None)
         state.used = (state.used + utterance_ids)[-200:]
@@ -166,3 +172,4 @@ class DialogueTracker:
         if question:
             state.agent_questions = (state.agent_questions + [AgentQuestion(text=question, turn=turn)])[-10:]
         state.suggested = state.suggested or suggested
+        state.last_kinds = list(kinds)
