@@ -232,7 +232,10 @@ class Agent:
             # turns get the normal reply, their questions answered, with help named in a line
             ongoing = safety.escalate and safety.category in ONGOING_DANGERS and safety_before.escalations > 0
             # the turns after a crisis reply: a normal reply that stays with them, and help named in a line
-            after_crisis = not safety.escalate and any(h.safety.escalate for h in self.history[-3:])
+            brief = self.safety.resources("brief")
+            # … once: a line repeated under every reply reads as a script, not as care
+            after_crisis = (not safety.escalate and any(h.safety.escalate for h in self.history[-3:])
+                            and not any(brief in h.reply.text for h in self.history[-2:]))
             first_worry = safety.category == "someone_else" and not safety_before.about_someone_else
             if (safety.escalate and not ongoing) or first_worry:
                 stream.plan = self._crisis_plan(user_state, safety.category, agent_emotion, state)
@@ -270,8 +273,7 @@ class Agent:
                             reply = event
                         else:
                             yield from emit(event)
-                extra = (self.safety.check_in() if safety.check_in
-                         else self.safety.resources("brief") if ongoing or after_crisis else "")
+                extra = self.safety.check_in() if safety.check_in else brief if ongoing or after_crisis else ""
                 if extra and reply is not None:
                     # whatever the planner said, the person also hears a direct, gentle question and where help is
                     yield from emit(extra)
@@ -294,7 +296,8 @@ class Agent:
         if not safety.escalate:
             words, source = self.safety.someone_else_reply(), "safety"
         else:
-            words, source = self.safety.crisis_reply(safety.category, before), "crisis"
+            named = any(self.safety.resources("brief") in h.reply.text for h in self.history[-2:])
+            words, source = self.safety.crisis_reply(safety.category, before, name_help=not named), "crisis"
         if asked and (first_worry or safety.category in ONGOING_DANGERS):
             answer = self.composer.answer_text(ctx)  # "should I go to the police?" is answered now
             if answer:  # the answer takes the place of the reply's closing question

@@ -30,6 +30,7 @@ from .gate import presumed_feelings
 from .ranker import DialogueQuery
 
 ANSWER_MATCH = 0.6          # cosine of the person's question to an answer's listed question: that answer fits
+GENERAL_ANSWER_MATCH = 0.7  # answers written for any problem (about the agent itself, too) need a closer match
 ANSWER_RELEVANCE = 0.15     # … and the answer's own words must touch the question (MiniLM pairs questions loosely)
 ANSWER_MATCH_ANY_PROBLEM = 0.75  # … so close that it fits even when it was written for another problem type
 PLAUSIBLE_PROBLEM = 0.15    # … that this conversation could be about (its smoothed score)
@@ -238,11 +239,12 @@ class GroundedComposer:
 
     def pick(self, ctx: TurnContext, kind: str, query: DialogueQuery, problem: str, taken: list[str],
              taken_ids: list[str], score_text: np.ndarray | None = None, specific: bool = False) -> int | None:
-        """The best utterance of a kind for the problem (or a general one; only the problem's own if specific)."""
+        """The best utterance of a kind for the problem (or a general one). specific: only the problem's own
+        reviewed knowledge (an answer's stand-in, never a real supporter turn from another dialogue)."""
         bank = self.bank
         allowed = self._allowed(ctx, problem) & (bank.kind == kind)
         if specific:
-            allowed &= bank.problem == problem
+            allowed &= (bank.problem == problem) & ~bank.from_esconv
         allowed &= ~np.isin(np.arange(len(bank.utterances)), [bank.by_id[i] for i in taken_ids])
         if not allowed.any():
             return None
@@ -281,10 +283,13 @@ class GroundedComposer:
                 best[owner] = max(best.get(owner, -1.0), float(s))
             # another problem type's answer only where that problem is plausible here, never the safety ones
             plausible = [p for p, score in ctx.state.problem_scores.items() if score >= PLAUSIBLE_PROBLEM]
-            anywhere = self._allowed(ctx, problem) | (np.isin(bank.problem, plausible) & (problem != CRISIS))
+            anywhere = self._allowed(ctx, problem) | (np.isin(bank.problem, plausible)
+                                                      & (problem not in {CRISIS, SOMEONE_AT_RISK}))
             for owner, s in sorted(best.items(), key=lambda kv: -kv[1]):
                 if s < ANSWER_MATCH:
                     break
+                if bank.problem[owner] == GENERAL and s < GENERAL_ANSWER_MATCH:
+                    continue  # "No, I'm not a therapist or a doctor" must not answer "should I see a doctor?"
                 fitting = (allowed[owner] or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])) and \
                     float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE
                 if fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):

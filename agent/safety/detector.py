@@ -122,7 +122,9 @@ class CrisisDetector:
         if just_asked:
             answer = self.language.check_in_answer(text)
             if answer in {"yes", "unclear"}:
-                return SafetyAssessment(risk_level="high", escalate=True, category=recent[-1].category,
+                # the question asked about ending their life or hurting themselves: a yes is that, not "others"
+                asked_about = recent[-1].category if recent[-1].category in {"suicide", "self_harm"} else "suicide"
+                return SafetyAssessment(risk_level="high", escalate=True, category=asked_about,
                                         reason=f"answered the check-in question: {answer}", check_in_answer=answer)
             if answer == "no":
                 return SafetyAssessment(reason="said no to the check-in question; respected", check_in_answer="no")
@@ -130,7 +132,8 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, category="none",
                                     reason="talks about the topic, or only says there is no risk")
         probability, category, sentence = self.riskiest(read)
-        if probability >= self.check_in_threshold and self.language.only_about_others(sentence):
+        if probability >= self.escalate_threshold and category in {"suicide", "self_harm"} \
+                and self.language.only_about_others(sentence):
             # "he posted a goodbye and isn't answering": the head hears the risk, the words say whose it is
             return SafetyAssessment(risk_level="low", escalate=False, category="someone_else",
                                     reason=f"worried about someone else (p={probability:.2f}): '{sentence}'")
@@ -138,14 +141,16 @@ class CrisisDetector:
         threshold = self.escalate_threshold
         if emotion is not None and emotion.label in self.DISTRESS_LABELS and emotion.confidence >= 0.5:
             threshold -= self.DISTRESS_MARGIN
-        danger_from_or_to_others = category in {"abuse", "harm_to_others"} and probability >= threshold
+        distressed = emotion is not None and emotion.vad.valence < 0
+        danger_from_or_to_others = category in {"abuse", "harm_to_others"} and probability >= threshold and distressed
         if (probability >= self.HEAD_ESCALATE or danger_from_or_to_others) and not said_no:
             return SafetyAssessment(risk_level="high", escalate=True, category=category,
                                     reason=f"reads as a {category} risk (p={probability:.3f})")
         recent_crisis = any(r.escalate for r in recent)
         if recent_crisis and not said_no and (probability >= self.check_in_threshold or passive_risk(read)):
             # the danger is already on the table: stay with it (a follow-up reply), never ask "are you…?" now
-            return SafetyAssessment(risk_level="high", escalate=True, category=category,
+            earlier = state.category if state.category in {"suicide", "self_harm", "abuse", "harm_to_others"} else category
+            return SafetyAssessment(risk_level="high", escalate=True, category=earlier,
                                     reason=f"still close to the risk raised earlier (p={probability:.2f})")
         if state.check_in_asked:
             # asked once already: only a new explicit sign (above) brings it up again
@@ -158,7 +163,7 @@ class CrisisDetector:
                                     reason=f"a passive wish or hopelessness: '{passive}' (p={probability:.2f}): "
                                            "a gentle check-in")
         if probability >= threshold:  # the head's own escalation point: for suicide and self-harm, ask directly
-            if emotion is not None and emotion.vad.valence < 0:
+            if distressed:
                 # not sure enough to take over the turn, too close to let pass: answer, and ask
                 return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category=category,
                                         reason=f"distressed, and may hide a {category} risk (p={probability:.2f}): "
@@ -184,14 +189,16 @@ class CrisisDetector:
             state.about_someone_else = True
         return state
 
-    def crisis_reply(self, category: str = "suicide", state: SafetyState | None = None) -> str:
+    def crisis_reply(self, category: str = "suicide", state: SafetyState | None = None, name_help: bool = True) -> str:
         """The reply to a turn that shows risk: the first time, the full reply for its category; after that, a
-        shorter one that stays with the person and names help briefly, never the same twice in a conversation."""
+        shorter one that stays with the person and names help briefly (unless name_help is False: it was named
+        a moment ago), never the same twice in a conversation."""
         self.setup()
         earlier = state.escalations if state is not None else 0
         if earlier:
             variants = self._replies["follow_up"]
-            return variants[(earlier - 1) % len(variants)].format(brief=self.resources("brief"))
+            text = variants[(earlier - 1) % len(variants)].format(brief=self.resources("brief") if name_help else "")
+            return " ".join(text.split())
         if category in self._replies["first"]:
             return self._replies["first"][category].format(resources=self.resources(category))
         return render(self.prompts_dir, "crisis_reply", resources=self.resources("suicide"))

@@ -32,15 +32,17 @@ _PATTERNS = {
                r"(i'?m|i am|im) (ending|going to end|gonna end) it\b|decided (i'?m|to) (end|ending|kill|die)|"
                r"(letters?|notes?)\b.{0,120}\b(find (them|it) after|after i'?m gone|when i'?m gone)|"
                r"(single|one) reason to (live|keep going|go on|stay)|"
-               r"(freer|happier|better off|easier|lighter) (if i'?m gone|without me)|(weight|burden) (around|on|to) "
-               r"(my|their|his|her|everyone)|(saving|saving up|stockpiling|collecting|hoarding|storing) (up )?(my |the )?"
+               r"(freer|happier|better off|easier|lighter) (if i'?m gone|without me)|(i'?m|i am|im|i feel like|feel like|"
+               r"i'?ve become|i have become|just) (such |nothing but |only )?a (burden|weight) (around|on|to) "
+               r"(everyone|everybody|my family|them all|the people)|(saving|saving up|stockpiling|collecting|hoarding|storing) (up )?(my |the )?"
                r"(\w+ )?(pills|tablets|meds|medication|sleeping pills)|(pills|tablets) (are )?(lined up|ready|counted out)|"
                r"(gave|give|giving) (away )?(my|the) (cat|dog|pet|kids?)\b.{0,60}\b(done|goodbye|gone|end)|"
                r"(to|into|off|from) (the|a) (bridge|cliff|river|lake|tracks|overpass)\b.{0,80}\b(decided|calm|end it|"
                r"jump|done|goodbye)|(drive|driving|drove|steer|steering) (the car )?(into|off) (the|a) (river|lake|cliff|"
                r"bridge|sea|wall|tree)|(engine|car) (is )?running\b.{0,40}\b(garage|closed)|(closed|shut) garage\b.{0,40}"
                r"\bengine|life insurance\b.{0,80}\b(better off|without me|when i'?m gone|cover|pay (off|out|for)|payout|worth more)|"
-               r"(gun|pistol|rifle)\b.{0,30}\b(in front of me|on the table|in my (hand|mouth)|loaded|to my head))",
+               r"(gun|pistol|rifle)\b.{0,30}\b(in front of me|on the table|in my (hand|mouth)|loaded|to my head)|"
+               r"(i'?d|i would|id) (much )?rather (be dead|die)|rather (be dead|die) than)",
     "self_harm": r"\b(cut(ting)? my ?self|hurt(ing)? my ?self|harm(ing)? my ?self|self[- ]harm\w*|burn(ing)? my ?self|"
                  r"starv(e|ing) my ?self|hit(ting)? my ?self|until (it|they|i|my \w+) bleeds?|deserve (the )?pain|"
                  r"(used|using|took|grabbed) (a|the|my) (razor|blade)|relapsed? (and|into) (cut|hurt|self)|"
@@ -76,7 +78,9 @@ _PATTERNS = {
                       r"shak(e|ing) (him|her|the baby|my baby|my son|my daughter) until|"
                       r"list of (the )?people\b.{0,80}\b(deal with|pay|regret|wronged)|"
                       r"know (exactly )?(what time|where) (he|she|they) "
-                      r"(leaves|lives|parks|goes))",
+                      r"(leaves|lives|parks|goes)|(smash|smashing|bash|bashing|cave|caving|kick|kicking) (his|her|their) "
+                      r"(head|face|skull) in|(picture|imagine|fantasi[sz]e)\w* (hurting|killing|smashing|beating|stabbing) "
+                      r"(him|her|them))",
 }
 _IDIOMS = re.compile(
     r"\b(killing it|killing me\b(?! ?self)|(could|would|gonna|going to) die of|"
@@ -109,7 +113,8 @@ _PASSIVE = re.compile(
     r"weren'?t|disappeared|died|was gone|vanished)|(tired|sick) of (being alive|existing|being here|living)|"
     r"(what'?s|what is) the point (of|in) (anything|trying|any of (it|this)|it all|me)\b|"
     r"i (wish|want) (i could|to) (just )?(disappear|vanish|not exist|sleep forever|stop existing)|"
-    r"(feel like|thinking (about|of)|think about|want to) (just )?(ending|end) (things|it|everything)\b)", re.I)
+    r"(feel like|thinking (about|of)|think about|want to) (just )?(ending|end) (things|it|everything)\b|"
+    r"my life is (over|ruined|finished)\b)", re.I)
 
 
 def explicit_risk(text: str) -> tuple[str, str] | None:
