@@ -130,6 +130,11 @@ def plan_markdown(turn: TurnResult) -> str:
         f"**Agent emotion:** {plan.agent_emotion.label} (V {plan.agent_emotion.vad.valence:+.2f}, "
         f"A {plan.agent_emotion.vad.arousal:+.2f}) · **reply from:** {turn.reply.source} · **planner:** {plan.mode}",
     ]
+    state = turn.state
+    if state.open_question:
+        lines.append(f"\n**Their question, answered first:** {state.open_question}")
+    lines.append(f"\n**Safety so far:** {state.safety.check_ins} check-in(s), {state.safety.escalations} escalation(s)"
+                 + (f", check-in answer: {state.safety.check_in_answer}" if state.safety.check_in_asked else ""))
     if turn.safety.escalate:
         lines.insert(0, f"🛟 **Crisis resources given** — {turn.safety.reason}\n")
     if turn.reply.gate is not None and not turn.reply.gate.passed and turn.reply.candidate:

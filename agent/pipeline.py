@@ -107,8 +107,11 @@ class Agent:
             other.history = self.store.turns(other.session_id)
         return other
 
-    def setup(self, *, llm: bool = True) -> "Agent":
-        """Load every model now (otherwise each loads on first use)."""
+    def setup(self, *, llm: bool | None = None) -> "Agent":
+        """Load every model now (otherwise each loads on first use). The LLM is loaded only for the llm planner
+        (or llm=True): a grounded reply never calls it."""
+        if llm is None:
+            llm = self.settings.planner_mode == "llm"
         self.embedder.setup()
         self.perceiver.setup()
         self.safety.setup()

@@ -191,7 +191,8 @@ class ResponseBank:
         self.mapped = self.ranker.candidate_vectors(self.text_vectors)
 
     def _encode_cached(self, name: str, texts: list[str]) -> np.ndarray:
-        key = hashlib.sha1("\n".join(texts).encode() + model_identity(self.embedder.model_path).encode()).hexdigest()[:16]
+        identity = model_identity(self.embedder.model_path).encode()
+        key = hashlib.sha1("\n".join(texts).encode() + identity).hexdigest()[:16]
         cache = self.cache_dir / f"{name}-{key}.npy"
         if cache.is_file():
             return np.load(cache)

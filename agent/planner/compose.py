@@ -6,9 +6,11 @@ message does (a greeting, thanks, a direct question, …) and the ESC strategy t
 filled by the best candidate of that kind for the problem type that:
 - was not said before in this conversation (nor anything too close to it), and does not open like a recent reply;
 - mentions no detail the person never gave ("your boss", "he", a feeling they never showed);
-- for a real supporter turn from ESConv: uses only words of the person's or of Attune's support knowledge.
-A direct question is answered first: by the knowledge entry whose listed questions are nearest to it, else by the
-nearest suggestion or information for the problem, else honestly (general answers).
+- for a real supporter turn from ESConv: uses only general support words and points at nothing of its own dialogue.
+A direct question is answered first, from reviewed knowledge only: by the entry whose listed questions are nearest to
+it, else by the problem's best next step or the nearest suggestion or information, else honestly (general answers).
+Just after a suicidal disclosure only lines written for that moment are said; for someone worried about another
+person's safety, lines for helpers.
 """
 from __future__ import annotations
 
@@ -42,8 +44,6 @@ PROBLEM_CONFIDENT = 0.4    # the problem type's smoothed score needed for proble
 TOPIC_WEIGHT = 0.5          # the candidate's closeness to this very message, beside the ranker's dialogue-level score
 UNGROUNDED_PENALTY = 0.07   # per specific word the person never used ("grades", "social media"): details they
 UNGROUNDED_MAX = 4          # may not have; general words (knowledge written for any problem) cost nothing
-# the strategy an utterance of each kind carries; a bank answer is Information unless they asked for advice
-CARRIER_STRATEGY = {**KIND_STRATEGY, "question": "Question", "greeting": "Others", "thanks": "Others"}
 SOMEONE_AT_RISK = "someone_at_risk"
 CRISIS, CRISIS_TURNS = "crisis", 3
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
@@ -133,11 +133,11 @@ class GroundedComposer:
         ctx.shape = self.shape(ctx, choice.strategy)
         # the plan names what the reply does: the utterance that carries it (an answer, a question, …)
         carrier = next((k for k in ctx.shape if k != "reflection"), ctx.shape[0] if ctx.shape else "reflection")
-        strategy = CARRIER_STRATEGY.get(carrier, choice.strategy)
+        strategy = KIND_STRATEGY.get(carrier, choice.strategy)  # an answer: Information, unless advice
         if carrier == "answer" and self.tracker.acts.advice.search(ctx.state.open_question or ""):
             strategy = "Providing Suggestions"
-        reason = choice.reason if strategy == choice.strategy else \
-            f"{choice.reason}; said as {strategy} ({'their question is answered first' if carrier == 'answer' else carrier})"
+        said_as = "their question is answered first" if carrier == "answer" else carrier
+        reason = choice.reason if strategy == choice.strategy else f"{choice.reason}; said as {strategy} ({said_as})"
         return Plan(
             mode="grounded", emotion=fused.fine_label or fused.label,
             event_scenario=self.problem_label.get(problem, ""), emotion_cause=cause,
@@ -182,7 +182,8 @@ class GroundedComposer:
             kinds = list(self.shapes["strategies"][strategy])
             if ctx.user_state.fused.label == "joy" and ctx.user_state.fused.vad.valence > 0.3:
                 kinds = list(self.shapes["acts"]["good_news"])
-            elif ctx.turn_index >= self.shapes["suggest_from_turn"] and not state.suggested and "suggestion" not in kinds:
+            elif (ctx.turn_index >= self.shapes["suggest_from_turn"] and not state.suggested
+                  and "suggestion" not in kinds):
                 kinds[-1] = "suggestion"  # explore, comfort, then help: ESConv's stage order (Liu et al. 2021)
         if kinds[0] == "reflection" and len(kinds) > 1 and state.last_kinds[:1] == ["reflection"] \
                 and not state.message_problem:
@@ -249,7 +250,8 @@ class GroundedComposer:
         if not allowed.any():
             return None
         if score_text is None:
-            score_text = self.bank.ranker.score(query, bank.mapped) + TOPIC_WEIGHT * (bank.text_vectors @ query.last_user)
+            score_text = (self.bank.ranker.score(query, bank.mapped)
+                          + TOPIC_WEIGHT * (bank.text_vectors @ query.last_user))
         known = _words(ctx.known_text)
         ungrounded = np.array([min(len(w - known), UNGROUNDED_MAX) if allowed[i] else 0
                                for i, w in enumerate(self.specific_words)])
