@@ -237,8 +237,8 @@ class Agent:
             # the turns after a crisis reply: a normal reply that stays with them, and help named in a line
             brief = self.safety.resources("brief")
             # … once: a line repeated under every reply reads as a script, not as care
-            after_crisis = (not safety.escalate and any(h.safety.escalate for h in self.history[-3:])
-                            and not any(brief in h.reply.text for h in self.history[-2:]))
+            named_lately = any(brief in h.reply.text for h in self.history[-2:])
+            after_crisis = not safety.escalate and any(h.safety.escalate for h in self.history[-3:])
             first_worry = safety.category == "someone_else" and not safety_before.about_someone_else
             if (safety.escalate and not ongoing) or first_worry:
                 stream.plan = self._crisis_plan(user_state, safety.category, agent_emotion, state)
@@ -276,7 +276,8 @@ class Agent:
                             reply = event
                         else:
                             yield from emit(event)
-                extra = self.safety.check_in() if safety.check_in else brief if ongoing or after_crisis else ""
+                extra = (self.safety.check_in() if safety.check_in
+                         else brief if (ongoing or after_crisis) and not named_lately else "")
                 if extra and reply is not None:
                     # whatever the planner said, the person also hears a direct, gentle question and where help is
                     yield from emit(extra)

@@ -22,10 +22,13 @@ def getaddrinfo(host, *args, **kwargs):
     return real_getaddrinfo(host, *args, **kwargs)
 socket.getaddrinfo = getaddrinfo
 from agent import Agent, Settings
-# the default configuration, except that the small LLM is asked to reword every strategy, so the turn surely
-# makes its HTTP call to the embedded server
+# a default turn (grounded: no LLM call), then the same with the llm planner on the embedded model, so the probe
+# surely sees its HTTP call to the embedded server
 turn = Agent(Settings()).respond("I lost my job today and I feel like a failure.")
-print(json.dumps({"reply": turn.reply.text, "seen": seen}))
+default_seen = list(seen)
+llm_turn = Agent(Settings(planner={"mode": "llm"})).respond("I lost my job today and I feel like a failure.")
+print(json.dumps({"reply": turn.reply.text, "llm_reply": llm_turn.reply.text, "default_seen": default_seen,
+                  "seen": seen}))
 """
 
 
@@ -42,7 +45,8 @@ def test_default_turn_connects_only_to_loopback():
     out = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["reply"]
+    assert result["reply"] and result["llm_reply"]
     assert result["seen"], "the embedded LLM is reached over loopback HTTP, so some connection must be seen"
+    assert all(_is_local(h) for h in result["default_seen"])
     outside = [h for h in result["seen"] if not _is_local(h)]
     assert not outside, f"connections or lookups beyond this machine: {outside}"

@@ -143,7 +143,8 @@ class CrisisDetector:
             threshold -= self.DISTRESS_MARGIN
         distressed = emotion is not None and emotion.vad.valence < 0
         danger_from_or_to_others = category in {"abuse", "harm_to_others"} and probability >= threshold and distressed
-        if (probability >= self.HEAD_ESCALATE or danger_from_or_to_others) and not said_no:
+        near_certain = max(self.HEAD_ESCALATE, self.escalate_threshold)  # a stricter configured threshold wins
+        if (probability >= near_certain or danger_from_or_to_others) and not said_no:
             return SafetyAssessment(risk_level="high", escalate=True, category=category,
                                     reason=f"reads as a {category} risk (p={probability:.3f})")
         recent_crisis = any(r.escalate for r in recent)

@@ -16,6 +16,8 @@ from .rules import answers_yes, sentences
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\s*[;\n]\s*|,\s+(?:but |and )?")
 _SPLIT_QUOTES = re.compile(r"(?<=[.!?])\s+(?=[A-Za-z])(?![^'\"]*['\"][^'\"]*$)")  # sentences, quotes kept whole
 _THIRD_PERSON = re.compile(r"\b(he|she|his|her|him|himself|herself|themselves|themself|their)\b", re.I)
+_OPENING = re.compile(r"^\W*((and|but|so|now|then|today|yesterday|tonight|last night|this morning|honestly|"
+                      r"basically|apparently|also)\b\W*)*", re.I)
 _WRITTEN = re.compile(r"(texted|texts|messaged|wrote|writes|posted|posts|typed)\b", re.I)  # words they sent
 _FIRST_PERSON_SUBJECT = re.compile(r"\b(i|i'm|im|i've|i'd|i'll|myself)\b", re.I)
 
@@ -66,8 +68,12 @@ class ConversationLanguage:
         return None
 
     def only_about_others(self, sentence: str) -> bool:
-        """A sentence whose subject is someone else and that says nothing of the writer as 'I'."""
-        return bool(self.other.search(sentence)) and not _FIRST_PERSON_SUBJECT.search(sentence)
+        """A sentence that opens with someone else as its subject ("my dad stopped taking his pills") and says
+        nothing of the writer as 'I'. Chat drops the 'I' ("wrote something for my sister to open on Friday"),
+        so someone merely named later in the sentence is not its subject."""
+        opening = _OPENING.sub("", sentence)
+        subject = self.other.match(opening)
+        return bool(subject) and not _FIRST_PERSON_SUBJECT.search(sentence)
 
     def check_in_answer(self, text: str) -> str | None:
         """yes / no / unclear for an answer to "are you having thoughts of ending your life…?", None if it does not
