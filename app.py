@@ -409,13 +409,19 @@ def build(demo: Demo) -> gr.Blocks:
     return page
 
 
+def ui_setting(name: str, gradio_name: str, default: str) -> str:
+    """ATTUNE_UI_<name>, else Gradio's own variable (GRADIO_SERVER_NAME/PORT), else the default."""
+    return os.environ.get(f"ATTUNE_UI_{name}") or os.environ.get(gradio_name) or default
+
+
 def main() -> None:
     settings = Settings()
     demo = Demo(settings).setup()
     page = build(demo)
     auth = os.environ.get("ATTUNE_UI_AUTH")
     page.queue(default_concurrency_limit=4).launch(
-        server_name=os.environ.get("ATTUNE_UI_HOST", "127.0.0.1"), server_port=int(os.environ.get("ATTUNE_UI_PORT", 7860)),
+        server_name=ui_setting("HOST", "GRADIO_SERVER_NAME", "127.0.0.1"),
+        server_port=int(ui_setting("PORT", "GRADIO_SERVER_PORT", "7860")),
         auth=tuple(auth.split(":", 1)) if auth else None, show_error=False,
         allowed_paths=[str(EXPORT_DIR), str(MEDIA_DIR)])
 

@@ -34,6 +34,10 @@ case "$cmd" in
   setup) install ;;
   demo)  install; exec "$VENV/bin/python" app.py "$@" ;;
   chat)  install; exec "$VENV/bin/attune" chat "$@" ;;
-  test)  install; exec "$VENV/bin/python" -m pytest "$@" ;;
+  test)  install
+         if ! command -v chromium >/dev/null && [ ! -x /usr/bin/chromium ]; then
+           echo "attune: chromium not found: the 8 browser tests will be skipped (apt-get install chromium)" >&2
+         fi
+         exec "$VENV/bin/python" -m pytest "$@" ;;
   *) echo "usage: $0 {demo|chat|test|setup} [args…]" >&2; exit 2 ;;
 esac

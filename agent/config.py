@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     torch_threads: int = Field(1, ge=1)
     avatar: str = "sage"
     data_dir: Path = REPO_ROOT / "data"
+    # where research datasets (ESConv, MELD, PELD, ESC-Eval cards, EPITOME) live, for benches, training and the
+    # tests that need them: env ATTUNE_RESEARCH_DATA, else the shared data folder beside the checkout
+    research_data_dir: Path = Field(default_factory=lambda: Path(os.environ.get(
+        "ATTUNE_RESEARCH_DATA", REPO_ROOT.parent / "shared" / "data")))
     prompts_dir: Path = REPO_ROOT / "prompts"
     avatars_dir: Path = REPO_ROOT / "avatars"
     cache_dir: Path = Field(default_factory=lambda: Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "attune")

@@ -1,6 +1,6 @@
 """Score ESC strategy prediction on ESConv-format data: the trained planner, the LLM-only planner, a majority baseline.
 
-Reproduce: ``attune bench strategy --data /work/shared/data/esconv/devWithStrategy_short.tsv --folds 5 --limit 100 --json``.
+Reproduce: ``attune bench strategy --data ../shared/data/esconv/devWithStrategy_short.tsv --folds 5 --limit 100 --json``.
 
 - trained: the planner's head + stage order. With ``folds`` > 1 the head is refitted per fold (the shipped head's C
   and prior-correction weight; folds grouped by dialogue) and scored out of fold — use this on the data the shipped

@@ -1,6 +1,6 @@
 """Score the agent-emotion transition on a held-out split of PELD against two baselines.
 
-Reproduce: ``attune bench transition --json`` (default data: /work/shared/data/peld/Dyadic_PELD.tsv).
+Reproduce: ``attune bench transition --json`` (default data: <research_data_dir>/peld/Dyadic_PELD.tsv).
 
 The models are fitted on the training split (80% of chains of consecutive triples, fixed seed) and scored on the
 other 20%: ``repeat_previous`` (A's next emotion = A's previous one), ``personality_free`` (previous + ΔVAD(context)),
@@ -15,11 +15,10 @@ from agent.affect.transition import fit_and_score, read_peld
 from agent.config import Settings
 from agent.vad import emotion_vad_table
 
-DEFAULT_PELD = Path("/work/shared/data/peld/Dyadic_PELD.tsv")
 
 
 def bench_transition(settings: Settings, data_path: str | Path | None = None, seed: int = 13) -> dict:
-    path = Path(data_path) if data_path else DEFAULT_PELD
+    path = Path(data_path) if data_path else settings.research_data_dir / "peld" / "Dyadic_PELD.tsv"
     if not path.is_file():
         raise FileNotFoundError(f"PELD file not found: {path} (pass --data Dyadic_PELD.tsv)")
     report = fit_and_score(read_peld(path), emotion_vad_table(settings.data_dir), seed)

@@ -14,7 +14,7 @@ from agent.types import VAD, AgentEmotion, EmotionEstimate
 from agent.vad import emotion_vad_table
 
 DATA = Settings().data_dir
-PELD = Path("/work/shared/data/peld/Dyadic_PELD.tsv")
+PELD = Settings().research_data_dir / "peld" / "Dyadic_PELD.tsv"
 WARM = BigFive(openness=0.7, conscientiousness=0.6, extraversion=0.8, agreeableness=0.9, neuroticism=0.1)
 ANXIOUS = BigFive(openness=0.3, conscientiousness=0.4, extraversion=0.2, agreeableness=0.3, neuroticism=0.9)
 

@@ -15,7 +15,7 @@ from agent.embeddings import shared_embedder
 from agent.perception.text import TextEmotionModel
 from agent.types import STRATEGIES, UserState
 
-ESCONV = Path("/work/shared/data/esconv/devWithStrategy_short.tsv")
+ESCONV = Settings().research_data_dir / "esconv" / "devWithStrategy_short.tsv"
 
 
 def test_bias_is_zero_for_a_balanced_diagonal_matrix():

@@ -30,10 +30,15 @@ def test_intensity_scales_action_units():
     assert all(v == 0 for v in action_units("neutral", 1.0).values())
 
 
-@pytest.mark.parametrize("bad", ["happy", "", "JOYFUL"])
+@pytest.mark.parametrize("bad", ["ecstatic", "blah", "JOY!!"])
 def test_unknown_emotion_is_a_clear_error(bad):
     with pytest.raises(AvatarError, match="unknown emotion"):
         action_units(bad, 0.5)
+
+
+@pytest.mark.parametrize("typed, label", [("happy", "joy"), ("JOYFUL", "joy"), ("sad", "sadness")])
+def test_everyday_emotion_words_are_understood(typed, label):
+    assert action_units(typed, 0.7) == action_units(label, 0.7)
 
 
 def test_bad_intensity_is_a_clear_error():

@@ -36,6 +36,6 @@ def register(sub, bench, common) -> None:
     p.set_defaults(func=cmd_bench_strategy)
 
     p = bench.add_parser("transition", parents=[common], help="agent-emotion transition on a held-out PELD split")
-    p.add_argument("--data", help="Dyadic_PELD.tsv (default: /work/shared/data/peld/Dyadic_PELD.tsv)")
+    p.add_argument("--data", help="Dyadic_PELD.tsv (default: <research_data_dir>/peld/Dyadic_PELD.tsv; set ATTUNE_RESEARCH_DATA)")
     p.add_argument("--seed", type=int, default=13)
     p.set_defaults(func=cmd_bench_transition)

@@ -1,6 +1,6 @@
 """Train the ESC strategy head (data/strategy_head.npz) on ESConv, with cross-validation grouped by dialogue.
 
-    python -m agent.affect.train_strategy --esconv /work/shared/data/esconv/devWithStrategy_short.tsv \
+    python -m agent.affect.train_strategy --esconv ../shared/data/esconv/devWithStrategy_short.tsv \
         --out data/strategy_head.npz --folds 5 --seed 13
 
 Features: see strategy_model.FEATURE_RECIPE. Classifier: multinomial logistic regression (sklearn, fixed seed),

@@ -1,6 +1,6 @@
 """Fit the PELD emotion transition and write data/emotion_transition.json (parameters + held-out scores).
 
-    python -m agent.affect.train_transition --peld /work/shared/data/peld/Dyadic_PELD.tsv --seed 13
+    python -m agent.affect.train_transition --peld ../shared/data/peld/Dyadic_PELD.tsv --seed 13
 
 See agent/affect/transition.py for the model and the split. Deterministic (closed-form fits, fixed split seed).
 """

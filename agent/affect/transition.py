@@ -15,7 +15,7 @@ The model, in VAD space (data/emotion_vad.json):
 Category = the nearest emotion in VAD space. Split: 80/20 by chains of consecutive triples (a triple's utt1 is often
 the previous triple's utt3), shuffled with a fixed seed, so test triples never share an utterance with training ones.
 
-Reproduce the shipped parameters: ``python -m agent.affect.train_transition --peld /work/shared/data/peld/Dyadic_PELD.tsv``.
+Reproduce the shipped parameters: ``python -m agent.affect.train_transition --peld ../shared/data/peld/Dyadic_PELD.tsv``.
 """
 from __future__ import annotations
 

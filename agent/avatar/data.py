@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..config import REPO_ROOT
+from ..emotions import canonical_emotion
 
 DATA_DIR = REPO_ROOT / "data"
 EMOTIONS: tuple[str, ...] = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
@@ -37,10 +38,11 @@ def visemes(data_dir: Path = DATA_DIR) -> dict:
 
 
 def check_emotion(emotion: str) -> str:
-    label = (emotion or "").strip().lower()
-    if label not in EMOTIONS:
-        raise AvatarError(f"unknown emotion {emotion!r}; use one of: {', '.join(EMOTIONS)}")
-    return label
+    """The avatar's label for an emotion name ('sad' → 'sadness'), from the one vocabulary (agent/emotions.py)."""
+    try:
+        return canonical_emotion(emotion)
+    except ValueError as error:
+        raise AvatarError(str(error)) from error
 
 
 def check_intensity(intensity: float) -> float:

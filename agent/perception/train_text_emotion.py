@@ -1,6 +1,6 @@
 """Train the text-emotion head (data/text_emotion_head.npz) on MELD: a softmax layer over sentence-embedding features.
 
-    python -m agent.perception.train_text_emotion --meld-dir /work/shared/data/meld --encoder both \
+    python -m agent.perception.train_text_emotion --meld-dir ../shared/data/meld --encoder both \
         --out data/text_emotion_head.npz
 
 Features (HEAD_RECIPES in text.py): E(utterance) ‖ E(previous utterance + utterance) ‖ 10 lexical numbers, where the

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from ..emotions import canonical_emotion, vocabulary
 from .types import VoiceProfile
 
 DEFAULT_TABLE = Path(__file__).resolve().parent.parent.parent / "data" / "prosody.json"
@@ -47,11 +48,8 @@ def resolve_emotion(emotion: str, path: str | Path | None = None) -> str:
     """The table's name for an emotion label ('sad' → 'sadness'); unknown labels raise ValueError."""
     table, aliases = _load(str(path or DEFAULT_TABLE))
     key = (emotion or "neutral").strip().lower()
-    key = aliases.get(key, key)
-    if key not in table:
-        raise ValueError(f"unknown emotion {emotion!r}; known: {', '.join(sorted(table))} "
-                         f"(aliases: {', '.join(sorted(aliases))})")
-    return key
+    key = aliases.get(key, key)  # the voice's own extra states ('tender' → 'calm')
+    return canonical_emotion(key, extra=tuple(sorted(set(table) - set(vocabulary()[0]))))
 
 
 def prosody_for(emotion: str, intensity: float = 0.5, voice: VoiceProfile | None = None,
