@@ -74,7 +74,7 @@ def test_sets_written_apart_from_the_detector_get_help(agent, name):
     """Written by writers who never saw the detector. With the rules and prototype similarity alone, escalation
     recall on them was 0.43, 0.48, 0.40 and 0.43. Since safety reads the conversation (a head-only suicide signal
     asks rather than takes over, a check-in needs a distressed message, calibrated on conversational distress),
-    they measure 0.74–0.92 escalation and 0.80–0.96 help recall, with help false alarms 0.05–0.25 (were 0.24–0.36).
+    they measure 0.80–0.92 escalation and 0.88–0.96 help recall, with help false alarms 0.05–0.25 (were 0.24–0.36).
     A regression guard at those figures, not a target."""
     from pathlib import Path
 
