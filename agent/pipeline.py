@@ -30,7 +30,7 @@ from .planner.dialogue import DialogueTracker
 from .planner.gate import QualityGate
 from .planner.llm import LLM, LLMError
 from .planner.ranker import ResponseRanker
-from .safety import CrisisDetector
+from .safety import ONGOING_DANGERS, SELF_RISK, CrisisDetector
 from .store import ConversationStore
 from .text import InputError, clean_user_text, split_sentences
 from .types import DialogueState, Plan, ReplyInfo, Sentence, TurnResult, UserState
@@ -47,9 +47,6 @@ class TurnInput:
     audio: AudioInput | None = None
     image: ImageInput | None = None
     video: VideoInput | None = None
-
-
-ONGOING_DANGERS = {"abuse", "harm_to_others"}
 
 
 class TurnStream:
@@ -211,7 +208,7 @@ class Agent:
                                         self.embedder.encode_one(text))
             safety = self.safety.assess(text, user_state.fused, [h.safety for h in self.history], state.safety)
             safety_before, state.safety = state.safety, self.safety.next_state(state.safety, safety)
-            if safety.escalate and safety.category in {"suicide", "self_harm"}:
+            if safety.escalate and safety.category in SELF_RISK:
                 state.safety.crisis_turn = len(self.history)
             t = lap("safety", t)
             previous_emotion = self.history[-1].plan.agent_emotion if self.history else None
@@ -235,9 +232,6 @@ class Agent:
             # turns get the normal reply, their questions answered, with help named in a line
             ongoing = safety.escalate and safety.category in ONGOING_DANGERS and safety_before.escalations > 0
             # the turns after a crisis reply: a normal reply that stays with them, and help named in a line
-            brief = self.safety.resources("brief")
-            # … once: a line repeated under every reply reads as a script, not as care
-            named_lately = any(brief in h.reply.text for h in self.history[-2:])
             after_crisis = not safety.escalate and any(h.safety.escalate for h in self.history[-3:])
             first_worry = safety.category == "someone_else" and not safety_before.about_someone_else
             if (safety.escalate and not ongoing) or first_worry:
@@ -276,8 +270,8 @@ class Agent:
                             reply = event
                         else:
                             yield from emit(event)
-                extra = (self.safety.check_in() if safety.check_in
-                         else brief if (ongoing or after_crisis) and not named_lately else "")
+                name_help = (ongoing or after_crisis) and not self._help_named_lately()
+                extra = self.safety.check_in() if safety.check_in else self.safety.resources("brief") if name_help else ""
                 if extra and reply is not None:
                     # whatever the planner said, the person also hears a direct, gentle question and where help is
                     yield from emit(extra)
@@ -291,6 +285,11 @@ class Agent:
                 self.store.append(self.session_id, stream.turn, self.settings.avatar)  # committed before the turn counts as answered
             self.history.append(stream.turn)
 
+    def _help_named_lately(self) -> bool:
+        """Help was named in one of the last two replies: naming it under every reply reads as a script."""
+        brief = self.safety.resources("brief")
+        return any(brief in h.reply.text for h in self.history[-2:])
+
     def _safety_reply(self, ctx: TurnContext, safety, before, first_worry: bool) -> ReplyInfo:
         """When safety takes the turn: the reply for the danger (for someone else's risk, help for the helper),
         with the person's question answered where the danger is one to act on (abuse, threats, someone else's
@@ -300,8 +299,8 @@ class Agent:
         if not safety.escalate:
             words, source = self.safety.someone_else_reply(), "safety"
         else:
-            named = any(self.safety.resources("brief") in h.reply.text for h in self.history[-2:])
-            words, source = self.safety.crisis_reply(safety.category, before, name_help=not named), "crisis"
+            words = self.safety.crisis_reply(safety.category, before, name_help=not self._help_named_lately())
+            source = "crisis"
         if asked and (first_worry or safety.category in ONGOING_DANGERS):
             answer = self.composer.answer_text(ctx)  # "should I go to the police?" is answered now
             if answer:  # the answer takes the place of the reply's closing question

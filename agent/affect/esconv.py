@@ -123,3 +123,24 @@ def confusion_matrix(gold: list[str] | np.ndarray, predicted: list[str] | np.nda
     for g, p in zip(gold, predicted):
         counts[index[g], index[p]] += 1
     return counts
+
+
+@dataclass
+class ResponseSample:
+    dialogue: int
+    last_user: str
+    last_agent: str
+    earlier_user: list[str]
+    response: str
+    strategy: str
+
+
+def read_responses(tsv_path: Path) -> list[ResponseSample]:
+    """Supporter turns of an ESConv strategy TSV with the dialogue window before each."""
+    out: list[ResponseSample] = []
+    for dialogue, _, target, window in supporter_targets(tsv_path):
+        seeker = [t["text"] for t in window if t["speaker"] == "0"]
+        supporter = [t["text"] for t in window if t["speaker"] == "1"]
+        out.append(ResponseSample(dialogue, seeker[-1] if seeker else "", supporter[-1] if supporter else "",
+                                  seeker[:-1][-3:], target["text"], target["strategy"]))
+    return out

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..affect.esconv import read_responses
 from ..embeddings import Embedder
 from .esconv_text import ESCONV_TO_STRATEGY, blocklist, model_identity
 from .ranker import ResponseRanker
@@ -116,8 +117,6 @@ def _esconv_problem(problem_types: dict) -> dict[str, str]:
 def curate_esconv_dialogues(dialogues_path: Path, dev_tsv: Path | None, data_dir: Path) -> tuple[list[Utterance], dict]:
     """Whole supporter turns from ESConv's training dialogues (problem type known) and, if given, the dev TSV
     (problem type unknown: 'general'), with counts of what was dropped and why."""
-    from .train_ranker import read_responses
-
     keep = TurnFilter(data_dir)
     types = json.loads((Path(data_dir) / "problem_types.json").read_text())
     to_problem = _esconv_problem(types)

@@ -28,7 +28,7 @@ from ..types import AgentEmotion, DialogueState, Plan, ReplyInfo, UserState
 from .bank import GENERAL, KIND_STRATEGY, ResponseBank
 from .dialogue import DialogueTracker
 from .esconv_text import details_fit
-from .gate import presumed_feelings
+from .gate import ASKS_WHEN, SAID_WHEN, presumed_feelings
 from .ranker import DialogueQuery
 
 ANSWER_MATCH = 0.6          # cosine of the person's question to an answer's listed question: that answer fits
@@ -47,13 +47,6 @@ UNGROUNDED_MAX = 4          # may not have; general words (knowledge written for
 SOMEONE_AT_RISK = "someone_at_risk"
 CRISIS, CRISIS_TURNS = "crisis", 3
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
-# asking when or how long after they said ("How long were you two together?" after "six and a half years")
-ASKS_WHEN = re.compile(r"\b(when did|how long|since when|how many (years|months|weeks))\b", re.I)
-SAID_WHEN = re.compile(r"\b((\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple of|several)"
-                       r"( and a half)? (years?|months?|weeks?|days?|hours?)|since|ago|yesterday|today|last "
-                       r"(night|week|month|year)|this (morning|week|month|year))\b", re.I)
-# a real supporter turn that points at something of its own dialogue ("What do you do when it happens?")
-REFERRING = re.compile(r"\b(it|this|that|these|those|they|them|there|then)\b", re.I)
 
 
 @dataclass
@@ -100,6 +93,9 @@ class GroundedComposer:
         general = [u.text for u in self.bank.utterances if u.source == "attune" and u.problem == GENERAL]
         self.vocabulary = _words(" ".join(ENGLISH_STOP_WORDS)) | _words(" ".join(general))
         self.specific_words = [_words(u.text) - self.vocabulary for u in self.bank.utterances]
+        # a real supporter turn that points at something of its own dialogue ("What do you do when it happens?")
+        referring = json.loads((self.data_dir / "bank_filters.json").read_text())["referring"]
+        self.referring = re.compile(r"\b(" + "|".join(map(re.escape, referring)) + r")\b", re.I)
         self._ready = True
 
     # -- reading the turn --------------------------------------------------------------------------------------
@@ -128,7 +124,9 @@ class GroundedComposer:
     def plan(self, ctx: TurnContext, choice: StrategyChoice, agent_emotion: AgentEmotion) -> Plan:
         self.setup()
         fused = ctx.user_state.fused
-        problem = self.problem(ctx) if self.problem(ctx) in {CRISIS, SOMEONE_AT_RISK} else ctx.state.problem
+        # the scenario is the classified problem, unless safety set the conversation's frame
+        framed = self.problem(ctx)
+        problem = framed if framed in {CRISIS, SOMEONE_AT_RISK} else ctx.state.problem
         cause = ctx.state.facts[-1] if ctx.state.facts else ""
         ctx.shape = self.shape(ctx, choice.strategy)
         # the plan names what the reply does: the utterance that carries it (an answer, a question, …)
@@ -223,7 +221,7 @@ class GroundedComposer:
             return False
         if u.kind == "question" and self._already_answered(ctx, index):
             return False
-        if u.source == "esconv" and (self.specific_words[index] or REFERRING.search(u.text)):
+        if u.source == "esconv" and (self.specific_words[index] or self.referring.search(u.text)):
             return False  # a real supporter turn about something of its own dialogue ("because of this", "furlough")
         return True
 

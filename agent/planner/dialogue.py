@@ -21,10 +21,6 @@ PROBLEM_RECIPES = {"minilm": "minilm-message-v1"}
 PROBLEM_DECAY = 0.85      # per turn, how much of the earlier evidence about the problem type is kept
 PROBLEM_MIN_SCORE = 0.25  # below this the problem type is not clear yet: 'general'
 MESSAGE_PROBLEM_SCORE = 0.65  # one message this sure of its topic is a disclosure to answer as such
-# a question without its question mark: a question word or an auxiliary, then a subject ("should i quit")
-INVERTED = re.compile(r"^\W*((how|what|why|where|when|who|which) (do|does|did|can|could|should|would|will|is|are|am|"
-                      r"was|were)|(should|can|could|would|will|is|are|am|do|does|did) (i|you|we|they|he|she|it|people|"
-                      r"this|that|there|my|someone))\b.{6,}", re.I)
 MAX_FACTS = 8
 FACT_MIN_WORDS = 4
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # people type "hard. i keep …": split whatever the case
@@ -51,6 +47,8 @@ class DialogueActs:
         self.advice = re.compile(rf"\b({_phrases(spec['advice_request'])})\b", re.I)
         self.discourse = re.compile(rf"^\W*({_phrases(spec['discourse'])})\W*$", re.I)
         self.discourse_start = re.compile(rf"^\W*({_phrases(spec['discourse'])})\b[\s,.!]*", re.I)
+        self.inverted = re.compile(spec["inverted_question"], re.I)
+        self.feeling_only = re.compile(spec["feeling_only"], re.I)
         self.interjection = re.compile(rf"^\W*(({_phrases(spec['interjections'])})\b[\s,.!]*)+", re.I)
 
     def questions(self, text: str) -> list[str]:
@@ -60,7 +58,7 @@ class DialogueActs:
             core = self.discourse_start.sub("", sentence).strip() or sentence
             if sentence.rstrip().endswith("?") and len(core.split()) >= 3:
                 out.append(core)
-            elif (self.advice.search(sentence) and self.question_start.match(core)) or INVERTED.match(core):
+            elif (self.advice.search(sentence) and self.question_start.match(core)) or self.inverted.match(core):
                 out.append(core)  # "how do people even decide this stuff": people often type no '?'
 
         return out
@@ -105,11 +103,6 @@ class ProblemClassifier:
         return dict(zip(self.head.labels, self.head.probabilities(vector[None, :])[0].tolist()))
 
 
-FEELING_ONLY = re.compile(r"^\W*(i|i'm|im|i am|i feel|i've been|feeling|so|really|just|very|kind of|pretty|"
-                          r"super|kinda|a bit|a little|\s)+(\w+ly )?(\w+)( and \w+)?( right now| today| lately)?\W*$",
-                          re.I)
-
-
 class DialogueTracker:
     def __init__(self, data_dir: Path):
         self.acts = DialogueActs(data_dir)
@@ -123,7 +116,7 @@ class DialogueTracker:
         out = []
         for sentence in SENTENCE_END.split(text):
             sentence = self.acts.interjection.sub("", sentence.strip()).strip()
-            if (len(sentence.split()) < FACT_MIN_WORDS or sentence.endswith("?") or FEELING_ONLY.match(sentence)
+            if (len(sentence.split()) < FACT_MIN_WORDS or sentence.endswith("?") or self.acts.feeling_only.match(sentence)
                     or self.acts.is_discourse(sentence) or self.acts.act(sentence) != "statement"):
                 continue
             out.append(sentence)

@@ -45,11 +45,13 @@ PERCEIVED_FAMILY = {"fear": "fear", "sadness": "sadness", "anger": "anger", "dis
 # sympathy for a hardship nobody had ("How have you been coping with it?" to someone who won a scholarship)
 HARDSHIP = re.compile(r"\b(coping|cope|deal(ing)? with|going through|hard time|difficult|struggl\w+|sorry)\b", re.I)
 # asking when it happened after they said when ("When did you lose your job?" after "… today")
-ASKS_WHEN = re.compile(r"^\s*(when\b|how long ago\b)", re.I)
+# ("How long were you two together?" after "six and a half years")
+ASKS_WHEN = re.compile(r"^\s*when\b|\b(when did|how long|since when|how many (years|months|weeks|days))\b", re.I)
 SAID_WHEN = re.compile(r"\b(today|yesterday|tonight|ago|last (night|week|month|year|weekend)|this (morning|afternoon|"
                        r"evening|week|month|year)|on (monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
                        r"since|in (january|february|march|april|may|june|july|august|september|october|november|"
-                       r"december))\b", re.I)
+                       r"december)|(\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|couple of|several)"
+                       r"( and a half)? (years?|months?|weeks?|days?|hours?))\b", re.I)
 
 
 ECHO_SHARE = 0.5  # above this share of the reply's word trigrams taken from the person's message, it parrots them
@@ -143,7 +145,7 @@ class QualityGate:
             reasons.append(f"presumes a feeling they never showed ({', '.join(presumed)})")
         if echoes(reply, user_text):
             reasons.append("repeats the person's own words")
-        if ASKS_WHEN.match(reply) and SAID_WHEN.search(known_text or user_text):
+        if ASKS_WHEN.search(reply) and SAID_WHEN.search(known_text or user_text):
             reasons.append("asks when, but they already said")
         if CONTACTS.search(reply):
             reasons.append("numbers or links the model may have invented")

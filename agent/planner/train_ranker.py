@@ -17,35 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..affect.esconv import supporter_targets
+from ..affect.esconv import ResponseSample, read_responses
 
 CANDIDATES = 100  # the real turn + 99 others (Recall@k among 100, as in response-selection benchmarks)
-
-
-@dataclass
-class ResponseSample:
-    dialogue: int
-    last_user: str
-    last_agent: str
-    earlier_user: list[str]
-    response: str
-    strategy: str
-
-
-def read_responses(tsv_path: Path) -> list[ResponseSample]:
-    """Supporter turns of an ESConv strategy TSV with the dialogue window before each."""
-    out: list[ResponseSample] = []
-    for dialogue, _, target, window in supporter_targets(tsv_path):
-        seeker = [t["text"] for t in window if t["speaker"] == "0"]
-        supporter = [t["text"] for t in window if t["speaker"] == "1"]
-        out.append(ResponseSample(dialogue, seeker[-1] if seeker else "", supporter[-1] if supporter else "",
-                                  seeker[:-1][-3:], target["text"], target["strategy"]))
-    return out
 
 
 def embed_samples(samples: list[ResponseSample], encoder) -> tuple[np.ndarray, np.ndarray]:

@@ -25,6 +25,9 @@ from .language import ConversationLanguage
 from .rules import explicit_risk, follow_up_risk, is_topic, passive_risk, sentences
 
 LABELS = ("none", "suicide", "self_harm", "abuse", "harm_to_others")  # the head's classes, "none" first
+SELF_RISK = frozenset({"suicide", "self_harm"})  # a danger to the person themself
+# a danger from someone else or toward others: once named, talked through, the person's questions answered
+ONGOING_DANGERS = frozenset({"abuse", "harm_to_others"})
 # the head's features: an encoder's embedding of one sentence (a message scores as its riskiest sentence)
 RECIPES = {"minilm": "minilm-sentence-max-v1", "mpnet": "mpnet-sentence-max-v1", "both": "minilm+mpnet-sentence-max-v1"}
 HEAD_FILE = "crisis_head.npz"
@@ -123,7 +126,7 @@ class CrisisDetector:
             answer = self.language.check_in_answer(text)
             if answer in {"yes", "unclear"}:
                 # the question asked about ending their life or hurting themselves: a yes is that, not "others"
-                asked_about = recent[-1].category if recent[-1].category in {"suicide", "self_harm"} else "suicide"
+                asked_about = recent[-1].category if recent[-1].category in SELF_RISK else "suicide"
                 return SafetyAssessment(risk_level="high", escalate=True, category=asked_about,
                                         reason=f"answered the check-in question: {answer}", check_in_answer=answer)
             if answer == "no":
@@ -132,7 +135,7 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, category="none",
                                     reason="talks about the topic, or only says there is no risk")
         probability, category, sentence = self.riskiest(read)
-        if probability >= self.escalate_threshold and category in {"suicide", "self_harm"} \
+        if probability >= self.escalate_threshold and category in SELF_RISK \
                 and self.language.only_about_others(sentence):
             # "he posted a goodbye and isn't answering": the head hears the risk, the words say whose it is
             return SafetyAssessment(risk_level="low", escalate=False, category="someone_else",
@@ -147,10 +150,11 @@ class CrisisDetector:
         if (probability >= near_certain or danger_from_or_to_others) and not said_no:
             return SafetyAssessment(risk_level="high", escalate=True, category=category,
                                     reason=f"reads as a {category} risk (p={probability:.3f})")
+        passive = passive_risk(read)
         recent_crisis = any(r.escalate for r in recent)
-        if recent_crisis and not said_no and (probability >= self.check_in_threshold or passive_risk(read)):
+        if recent_crisis and not said_no and (probability >= self.check_in_threshold or passive):
             # the danger is already on the table: stay with it (a follow-up reply), never ask "are you…?" now
-            earlier = state.category if state.category in {"suicide", "self_harm", "abuse", "harm_to_others"} else category
+            earlier = state.category if state.category in SELF_RISK | ONGOING_DANGERS else category
             return SafetyAssessment(risk_level="high", escalate=True, category=earlier,
                                     reason=f"still close to the risk raised earlier (p={probability:.2f})")
         if state.check_in_asked:
@@ -158,7 +162,6 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low" if probability >= self.check_in_threshold else "none",
                                     category=category if probability >= self.check_in_threshold else "none",
                                     reason=f"already asked in this conversation (p={probability:.2f})")
-        passive = passive_risk(read)
         if passive:
             return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category="suicide",
                                     reason=f"a passive wish or hopelessness: '{passive}' (p={probability:.2f}): "
