@@ -109,6 +109,8 @@ class DialogueState(BaseModel):
     openings: list[str] = Field(default_factory=list, description="first words of recent replies")
     suggested: bool = Field(False, description="a suggestion or answer has been given")
     last_kinds: list[str] = Field(default_factory=list, description="the kinds of utterance the last reply had")
+    acknowledged: list[str] = Field(default_factory=list, description="life events already named back "
+                                    "(data/life_events.json keys: 'death:mom', 'job_loss')")
     safety: SafetyState = Field(default_factory=SafetyState)
 
 

@@ -101,6 +101,57 @@ def test_a_conversation_answers_questions_and_never_repeats(fresh_agent):
     assert len(stored.used) == sum(len(t.reply.utterances) for t in turns)
 
 
+@pytest.mark.parametrize("text, named", [
+    ("not many people now. my mom passed a few months ago. she was the one i talked to", "I'm so sorry about your mom."),
+    ("my dad passed away recently, and i lost my job around the same time", "your dad"),
+    ("i lost my dad last year and it still hits me", "your dad"),
+    ("i fell down the stairs, broke my foot and chipped my teeth", "your foot"),
+    ("my girlfriend left me 9 days ago, we were together six years", "you and your girlfriend"),
+    ("my friend's dad died on sunday", "sorry for your loss"),  # not "your friend": it was the friend's father
+    ("i got laid off on friday", "Losing your job"),
+])
+def test_what_happened_is_named_back_once(fresh_agent, text, named):
+    turn = fresh_agent.respond(text)
+    assert named in turn.reply.text, turn.reply.text
+    again = fresh_agent.respond(text.split(".")[-1] + " and i keep thinking about it")
+    assert named not in again.reply.text
+
+
+@pytest.mark.parametrize("text", [
+    "my husband got fired and he's taking it out on me",    # not their job
+    "i'm thinking about breaking up with him",              # not happened
+    "i passed a test today but i still feel awful",
+    "i lost my keys and then my temper, worst day",
+    "i'm scared to death of the exam on monday",
+])
+def test_no_event_is_named_that_did_not_happen_to_them(settings, text):
+    from agent.planner.events import LifeEvents
+
+    assert LifeEvents(settings.data_dir).read(text) == []
+
+
+def test_a_line_never_brings_in_people_they_did_not_mention(fresh_agent):
+    composer = fresh_agent.composer
+    composer.setup()
+    known = "i failed my anatomy midterm and the final is next week"
+    assert composer.presumes_people("When family pressure about grades builds, studying can feel heavy.", known)
+    assert not composer.presumes_people("Talking to a friend or family member can help.", known)
+    assert not composer.presumes_people("Your parents may expect a lot.", known + ". my mom is a doctor")
+    for text in [known, "i just reread my notes and nothing sticks", "what should i do?"]:
+        reply = fresh_agent.respond(text).reply.text
+        assert not re.search(r"\b(family|parents|coworkers?|boss|manager|partner)\b", reply, re.I), reply
+
+
+@pytest.mark.parametrize("question", ["is it normal to feel this stuck?", "am i overreacting?",
+                                      "do you think i made a mistake quitting?"])
+def test_a_question_about_themselves_is_met_as_asked(fresh_agent, question):
+    fresh_agent.respond("my back has hurt for years and the surgery got cancelled")
+    turn = fresh_agent.respond(question)
+    bank = fresh_agent.composer.bank
+    first = bank[bank.by_id[turn.reply.utterances[0]]]
+    assert first.kind == "answer", turn.reply.text
+
+
 def test_the_state_is_stored_and_resumed(settings, tmp_path):
     from agent import Agent
     from agent.store import ConversationStore
@@ -134,6 +185,6 @@ def test_recorded_roleplays_replay_cleanly(agent, path):
         if CRISIS_TEXT.search(text):
             assert turn.safety.escalate or turn.safety.check_in or turn.safety.category != "none"
         if turn.state.open_question and turn.reply.source == "composed":
-            first = bank[bank.by_id[turn.reply.utterances[0]]]
+            first = next(bank[bank.by_id[u]] for u in turn.reply.utterances if u in bank.by_id)
             assert first.kind in {"answer", "suggestion", "information"}, (turn.user_text, text)
     assert sum(t.safety.check_in for t in turns) <= 1

@@ -184,6 +184,7 @@ class ResponseBank:
         self.by_id = {u.id: i for i, u in enumerate(self.utterances)}
         questions = [(i, q) for i, u in enumerate(self.utterances) for q in u.questions]
         self.question_owner = np.array([i for i, _ in questions], int)
+        self.question_text = [q for _, q in questions]
         texts = [u.text for u in self.utterances]
         self.text_vectors = self._encode_cached("bank-text", texts)
         self.question_vectors = self._encode_cached("bank-questions", [q for _, q in questions])

@@ -28,6 +28,7 @@ from ..types import AgentEmotion, DialogueState, Plan, ReplyInfo, UserState
 from .bank import GENERAL, KIND_STRATEGY, ResponseBank
 from .dialogue import DialogueTracker
 from .esconv_text import details_fit
+from .events import LifeEvents
 from .gate import ASKS_WHEN, SAID_WHEN, presumed_feelings
 from .ranker import DialogueQuery
 
@@ -46,6 +47,7 @@ UNGROUNDED_PENALTY = 0.07   # per specific word the person never used ("grades",
 UNGROUNDED_MAX = 4          # may not have; general words (knowledge written for any problem) cost nothing
 SOMEONE_AT_RISK = "someone_at_risk"
 CRISIS, CRISIS_TURNS = "crisis", 3
+MAX_EVENTS = 2              # events named back in one reply
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
 
 
@@ -83,6 +85,7 @@ class GroundedComposer:
         self.bank.setup()
         self.tracker.setup()
         self.shapes = json.loads((self.data_dir / "reply_shapes.json").read_text())
+        self.events = LifeEvents(self.data_dir)
         self.strategy_specs = json.loads((self.data_dir / "strategies.json").read_text())["strategies"]
         types = json.loads((self.data_dir / "problem_types.json").read_text())
         self.problem_label = {k: v["label"] for k, v in types.items() if not k.startswith("_")}
@@ -94,8 +97,13 @@ class GroundedComposer:
         self.vocabulary = _words(" ".join(ENGLISH_STOP_WORDS)) | _words(" ".join(general))
         self.specific_words = [_words(u.text) - self.vocabulary for u in self.bank.utterances]
         # a real supporter turn that points at something of its own dialogue ("What do you do when it happens?")
-        referring = json.loads((self.data_dir / "bank_filters.json").read_text())["referring"]
-        self.referring = re.compile(r"\b(" + "|".join(map(re.escape, referring)) + r")\b", re.I)
+        filters = json.loads((self.data_dir / "bank_filters.json").read_text())
+        self.referring = re.compile(r"\b(" + "|".join(map(re.escape, filters["referring"])) + r")\b", re.I)
+        resource = "|".join(map(re.escape, filters["resource_before"]))
+        self.people = [(re.compile(r"(?<!\S)(?P<before>\S+\s+)?\b(" + "|".join(map(re.escape, words)) + r")\b", re.I),
+                        re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.I))
+                       for words in filters["presumed_people"].values()]
+        self.resource_before = re.compile(rf"^({resource})\s+$", re.I)
         self._ready = True
 
     # -- reading the turn --------------------------------------------------------------------------------------
@@ -211,10 +219,21 @@ class GroundedComposer:
             allowed &= closeness < NEAR_REPEAT
         return allowed
 
+    def presumes_people(self, text: str, known: str) -> bool:
+        """The line names someone of a kind the person never mentioned ("family pressure" to a student who spoke
+        only of exams); naming them as someone to turn to ("a friend or family member") is fine."""
+        for in_line, in_known in self.people:
+            named = [m for m in in_line.finditer(text) if not self.resource_before.match(m.group("before") or "")]
+            if named and not in_known.search(known):
+                return True
+        return False
+
     def fits(self, ctx: TurnContext, index: int, problem: str, taken: list[str]) -> bool:
         u = self.bank[index]
         known = ctx.known_text
         if not details_fit(u.text, known) or presumed_feelings(u.text, known, ctx.user_state.fused.label):
+            return False
+        if self.presumes_people(u.text, known):
             return False
         opening = " ".join(re.findall(r"[a-z']+", u.text.lower())[:3])
         if opening in ctx.state.openings or any(t.lower().startswith(opening) for t in taken):
@@ -266,11 +285,31 @@ class GroundedComposer:
         """The utterance that answers the person's question, or None. "What should I do?" about a known problem
         gets the problem's best next step, not a general "it's your choice"."""
         index = self._matched_answer(ctx, question, problem, taken_ids)
+        if index is not None and self.bank[index].kind == "answer" and self.tracker.acts.form(question):
+            return index  # "is it normal to feel this low?" is met as asked, not with a next step
         if problem != GENERAL and (index is None or self.bank[index].problem == GENERAL):
             step = self.pick(ctx, "suggestion", self.query(ctx), problem, [], taken_ids, specific=True)
             if step is not None:
                 return step
         return index
+
+    def _answer_of_form(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
+        """An answer written for the same kind of question ('is it normal …?', 'is it my fault?'), the problem's
+        own first, nearest first: the listed questions rarely word it as the person does."""
+        form = self.tracker.acts.form(question)
+        if form is None or not len(self.bank.question_owner):
+            return None
+        bank, pattern = self.bank, self.tracker.acts.forms[form]
+        allowed = self._allowed(ctx, problem)
+        similarity = bank.question_vectors @ self.embedder.encode_one(question)
+        best: dict[int, float] = {}
+        for n, owner in enumerate(bank.question_owner):
+            if allowed[owner] and pattern.search(bank.question_text[n]):
+                best[owner] = max(best.get(owner, -1.0), float(similarity[n]) + SPECIFIC_BONUS * (bank.problem[owner] == problem))
+        for owner, _ in sorted(best.items(), key=lambda kv: -kv[1]):
+            if bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
+                return owner
+        return None
 
     def _matched_answer(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
         bank = self.bank
@@ -294,10 +333,15 @@ class GroundedComposer:
                     float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE
                 if fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
                     return owner
+        index = self._answer_of_form(ctx, question, problem, taken_ids)
+        if index is not None:
+            return index
         # no listed question fits: the nearest concrete help for this problem that engages the question
         topical = bank.text_vectors @ q
         for kind in ("suggestion", "information", "answer"):  # from reviewed knowledge only, never ESConv
             mask = allowed & (bank.kind == kind) & (topical >= ANSWER_TOPIC_MATCH) & ~bank.from_esconv
+            if kind == "answer":
+                mask &= bank.problem != GENERAL  # a general answer meets only its own questions ("do you care?")
             for index in np.argsort(-np.where(mask, topical, -np.inf))[:20]:
                 if not mask[index]:
                     break
@@ -324,6 +368,16 @@ class GroundedComposer:
         chosen: list[int] = []
         texts: list[str] = []
         kinds = list(ctx.shape) or self.shape(ctx, plan.strategy)
+        said_events: list[str] = []
+        if ctx.state.act not in {"greeting", "thanks", "closing"}:
+            # their event, named back once: "I'm so sorry about your mom." (data/life_events.json)
+            for event in self.events.new(ctx.user_text, ctx.state.acknowledged)[:MAX_EVENTS]:
+                said_events.append(f"event:{event.key}")
+                ctx.state.acknowledged = (ctx.state.acknowledged + [event.key])[-20:]
+                texts.append(event.text)
+                yield event.text
+            if said_events and kinds[:1] == ["reflection"] and len(kinds) > 1:
+                kinds = kinds[1:]  # the event named back is this turn's reflection
         if ctx.state.open_question:
             index = self.answer(ctx, ctx.state.open_question, problem, [])
             if index is None:
@@ -357,8 +411,8 @@ class GroundedComposer:
             texts.append(self.bank[index].text)
             yield texts[-1]
         plan.exemplars = texts
-        ids = [self.bank.id_of(i) for i in chosen]
+        ids = said_events + [self.bank.id_of(i) for i in chosen]
         suggested = any(self.bank[i].kind in {"suggestion", "answer", "information"} for i in chosen)
         DialogueTracker.record_reply(ctx.state, ctx.turn_index, ids, " ".join(texts), suggested=suggested,
-                                     kinds=[self.bank[i].kind for i in chosen])
+                                     kinds=["acknowledgement"] * len(said_events) + [self.bank[i].kind for i in chosen])
         yield ReplyInfo(text=" ".join(texts), source="composed", utterances=ids)

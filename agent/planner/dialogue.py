@@ -50,6 +50,11 @@ class DialogueActs:
         self.inverted = re.compile(spec["inverted_question"], re.I)
         self.feeling_only = re.compile(spec["feeling_only"], re.I)
         self.interjection = re.compile(rf"^\W*(({_phrases(spec['interjections'])})\b[\s,.!]*)+", re.I)
+        self.forms = {k: re.compile(v, re.I) for k, v in spec["question_forms"].items() if not k.startswith("_")}
+
+    def form(self, question: str) -> str | None:
+        """The kind of question a general answer can meet ('normal', 'fault'), or None."""
+        return next((k for k, pattern in self.forms.items() if pattern.search(question)), None)
 
     def questions(self, text: str) -> list[str]:
         """The person's direct questions: sentences with a '?', or asking for advice without one."""
