@@ -101,6 +101,9 @@ class DialogueState(BaseModel):
     problem_scores: dict[str, float] = Field(default_factory=dict, description="smoothed over the turns")
     problem_evidence: float = Field(0.0, description="how much the scores rest on (decayed message weights)")
     message_problem: str = Field("", description="what this message alone is clearly about ('' when unclear)")
+    emotion_type: str = Field("", description="the seeker's emotion type over the conversation (ESConv's: "
+                              "anxiety, depression, sadness, anger, fear, disgust, shame; '' when unclear)")
+    emotion_type_scores: dict[str, float] = Field(default_factory=dict, description="smoothed over the turns")
     facts: list[str] = Field(default_factory=list, description="what the person said happened, in their words")
     act: str = Field("statement", description="what this message does: greeting, thanks, closing, question, ...")
     open_question: str | None = Field(None, description="the person's direct question in this message")

@@ -1,10 +1,15 @@
 """Score ESC strategy prediction on ESConv-format data: the trained planner, the LLM-only planner, a majority baseline.
 
-Reproduce: ``attune bench strategy --data ../shared/data/esconv/devWithStrategy_short.tsv --folds 5 --limit 100 --json``.
+Reproduce (the shipped head is trained on ESConv's training split; dev is held out):
+``attune bench strategy --data ../shared/data/esconv/devWithStrategy_short.tsv --folds 1 --limit 100 --json``
+(the shipped head scored as is) and ``attune bench strategy --data ../shared/data/esconv/trainWithStrategy_short.tsv
+--folds 5 --limit 0 --json`` (grouped CV on the training data).
 
 - trained: the planner's head + stage order. With ``folds`` > 1 the head is refitted per fold (the shipped head's C
   and prior-correction weight; folds grouped by dialogue) and scored out of fold — use this on the data the shipped
-  head was trained on (the ESConv dev split). With ``folds`` ≤ 1 the shipped head is scored as is (for other data).
+  head was trained on. With ``folds`` ≤ 1 the shipped head is scored as is (for held-out data).
+- shipped_head: what training recorded in the head — its data, settings, dev scores and learning curve (25/50/75/100 %
+  of the training dialogues, each scored on dev), plotted when plots are asked for.
 - llm_only: the configured LLM picks the strategy with structured output (a Strategy enum), on ``limit`` samples
   drawn with a fixed seed (the 135M model takes ~0.3–1 s a call).
 - majority: the most frequent strategy of the training folds (or of the shipped head's training data).
@@ -114,6 +119,8 @@ def bench_strategy(data_path: str | Path, settings: Settings, folds: int = 5, li
         "protocol": protocol, "labels": list(STRATEGIES),
         "gold_distribution": {k: gold.count(k) for k in STRATEGIES},
         "trained": scores(gold, trained), "majority": scores(gold, majority_names), "llm_only": None, "subset": None,
+        "shipped_head": {k: head.meta.get(k) for k in ("trained_on", "n", "dialogues", "C", "prior_weight",
+                                                         "selection", "cv_with_stage", "dev", "learning_curve")},
     }
 
     llm_pred: list[str | None] = []
@@ -153,6 +160,9 @@ def bench_strategy(data_path: str | Path, settings: Settings, folds: int = 5, li
                                   [p for p in llm_pred if p is not None])
         result["plots"] = {"confusion": str(plot_confusions(panels, out / "strategy_confusion.png", result)),
                            "distribution": str(plot_distribution(gold, panels, out / "strategy_distribution.png"))}
+        if head.meta.get("learning_curve"):
+            result["plots"]["learning_curve"] = str(plot_learning_curve(head.meta["learning_curve"],
+                                                                        out / "strategy_learning_curve.png"))
     result["seconds"] = round(time.perf_counter() - start, 1)
     return result
 
@@ -207,6 +217,22 @@ def plot_distribution(gold: Sequence[str], panels: dict, path: Path) -> Path:
     ax.set_xticks(range(len(STRATEGIES)), [_SHORT[k] for k in STRATEGIES], fontsize=9)
     ax.set_ylabel("share of turns")
     ax.set_title("predicted-strategy distribution")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def plot_learning_curve(curve: list[dict], path: Path) -> Path:
+    """Dev scores of the head refitted on growing shares of the training dialogues."""
+    fig = _figure((6, 4))
+    ax = fig.add_subplot()
+    turns = [point["turns"] for point in curve]
+    for key, label in (("accuracy", "accuracy"), ("macro_f1", "macro-F1"), ("weighted_f1", "weighted-F1")):
+        ax.plot(turns, [point[key] for point in curve], marker="o", label=label)
+    ax.set_xlabel("training turns (25/50/75/100 % of the dialogues)")
+    ax.set_ylabel("dev score")
+    ax.set_title("strategy head: learning curve")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

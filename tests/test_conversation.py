@@ -69,6 +69,21 @@ def test_the_state_keeps_the_problem_and_the_facts(agent):
     assert "ok" not in state.facts
 
 
+@pytest.mark.parametrize("messages, expected", [
+    (["my exams start next week and i keep panicking that i'll fail all of them",
+      "i can't sleep, my heart races every time i think about the exam hall"], {"anxiety", "fear"}),
+    (["my dad passed away in march and i miss him every single day",
+      "i keep crying when i see his chair, the house feels so empty without him"], {"sadness", "depression"}),
+])
+def test_the_state_keeps_how_they_feel_over_the_conversation(agent, messages, expected):
+    tracker = DialogueTracker(agent.settings.data_dir)
+    state = DialogueState()
+    for text in messages:
+        state = tracker.update(state, text, agent.embedder.encode_one(text))
+    assert state.emotion_type in expected, state.emotion_type_scores
+    assert tracker.update(state, "ok", agent.embedder.encode_one("ok")).emotion_type == state.emotion_type
+
+
 # -- whole conversations through the Agent ----------------------------------------------------------------------
 def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]

@@ -145,11 +145,20 @@ class GroundedComposer:
         said_as = "their question is answered first" if carrier == "answer" else carrier
         reason = choice.reason if strategy == choice.strategy else f"{choice.reason}; said as {strategy} ({said_as})"
         return Plan(
-            mode="grounded", emotion=fused.fine_label or fused.label,
+            mode="grounded", emotion=self.emotion(ctx),
             event_scenario=self.problem_label.get(problem, ""), emotion_cause=cause,
             goal=self.strategy_specs[strategy]["goal"], stage=self.strategy_specs[strategy]["stage"],
             strategy=strategy, strategy_reason=reason, agent_emotion=agent_emotion,
         )
+
+    @staticmethod
+    def emotion(ctx: TurnContext) -> str:
+        """The plan's emotion: what this message shows, or when it shows nothing clear (most typed chat reads as
+        neutral), how the person has felt over the conversation (the emotion-type head)."""
+        fused = ctx.user_state.fused
+        if fused.label == "neutral" and ctx.state.emotion_type:
+            return ctx.state.emotion_type
+        return fused.fine_label or fused.label
 
     def notes(self, ctx: TurnContext, suggestions: int = 2) -> str:
         """What a capable LLM should know beyond the words (llm mode): the dialogue state and the support
@@ -157,6 +166,8 @@ class GroundedComposer:
         self.setup()
         state, problem = ctx.state, self.problem(ctx)
         lines = [f"Problem type: {self.problem_label.get(problem) or 'not clear yet'}"]
+        if state.emotion_type:
+            lines.append(f"How they have felt over the conversation: {state.emotion_type}")
         if state.facts:
             lines.append("What they said happened: " + " / ".join(state.facts[-4:]))
         asked = [q.text for q in state.agent_questions[-3:]]

@@ -21,6 +21,8 @@ PROBLEM_RECIPES = {"minilm": "minilm-message-v1"}
 PROBLEM_DECAY = 0.85      # per turn, how much of the earlier evidence about the problem type is kept
 PROBLEM_MIN_SCORE = 0.25  # below this the problem type is not clear yet: 'general'
 MESSAGE_PROBLEM_SCORE = 0.65  # one message this sure of its topic is a disclosure to answer as such
+EMOTION_TYPE_MIN_WORDS = 6
+EMOTION_TYPE_MIN_SCORE = 0.3  # seven classes: below this the conversation's feeling is not clear yet
 MAX_FACTS = 8
 FACT_MIN_WORDS = 4
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # people type "hard. i keep …": split whatever the case
@@ -87,11 +89,12 @@ class DialogueActs:
         return bool(self.discourse.match(sentence))
 
 
-class ProblemClassifier:
-    """The trained problem-type head (train_problem.py) over the shared MiniLM message embedding."""
+class MessageHead:
+    """A trained head over the shared MiniLM message embedding: the problem type (train_problem.py) or the seeker's
+    emotion type (train_emotion_type.py), loaded on first use."""
 
-    def __init__(self, data_dir: Path):
-        self.path = Path(data_dir) / "problem_head.npz"
+    def __init__(self, path: Path):
+        self.path = Path(path)
         self._head: SoftmaxHead | None = None
 
     @property
@@ -108,13 +111,24 @@ class ProblemClassifier:
         return dict(zip(self.head.labels, self.head.probabilities(vector[None, :])[0].tolist()))
 
 
+def smoothed(previous: dict[str, float], evidence: float, current: dict[str, float],
+             weight: float) -> tuple[dict[str, float], float]:
+    """A running average weighted by how much each message says: a short "yeah, a bit" barely moves it."""
+    kept = PROBLEM_DECAY * evidence
+    merged = {k: kept * previous.get(k, 0.0) + weight * v for k, v in current.items()}
+    total = kept + weight
+    return {k: round(v / total, 4) for k, v in merged.items()}, round(total, 4)
+
+
 class DialogueTracker:
     def __init__(self, data_dir: Path):
         self.acts = DialogueActs(data_dir)
-        self.problems = ProblemClassifier(data_dir)
+        self.problems = MessageHead(Path(data_dir) / "problem_head.npz")
+        self.emotion_types = MessageHead(Path(data_dir) / "emotion_type_head.npz")
 
     def setup(self) -> None:
         self.problems.head  # noqa: B018 — load now
+        self.emotion_types.head  # noqa: B018
 
     def facts(self, text: str) -> list[str]:
         """Sentences that say what happened (not a feeling alone, a question, or 'yeah'), in the person's words."""
@@ -143,15 +157,16 @@ class DialogueTracker:
         questions = self.acts.questions(text)
         state.open_question = questions[-1] if questions else None
         if state.act not in {"greeting", "thanks", "closing"}:
-            # a running average weighted by how much each message says: a short "yeah, a bit" barely moves it
             weight = min(1.0, len(text.split()) / 12)
-            kept = PROBLEM_DECAY * previous.problem_evidence
-            merged = {k: kept * previous.problem_scores.get(k, 0.0) + weight * v for k, v in current.items()}
-            total = kept + weight
-            state.problem_evidence = round(total, 4)
-            state.problem_scores = {k: round(v / total, 4) for k, v in merged.items()}
+            state.problem_scores, state.problem_evidence = smoothed(
+                previous.problem_scores, previous.problem_evidence, current, weight)
             best = max(state.problem_scores, key=state.problem_scores.get)
             state.problem = best if state.problem_scores[best] >= PROBLEM_MIN_SCORE else "general"
+            if len(text.split()) >= EMOTION_TYPE_MIN_WORDS:  # trained on seeker turns of 6+ words
+                state.emotion_type_scores, _ = smoothed(previous.emotion_type_scores, previous.problem_evidence,
+                                                        self.emotion_types.scores(vector), weight)
+                best = max(state.emotion_type_scores, key=state.emotion_type_scores.get)
+                state.emotion_type = best if state.emotion_type_scores[best] >= EMOTION_TYPE_MIN_SCORE else ""
         state.facts = (state.facts + said)[-MAX_FACTS:]
         if state.agent_questions and not state.agent_questions[-1].answered and state.act not in {"greeting"}:
             # any reply that is not itself only a question or "I don't know" answers what the agent asked
