@@ -7,7 +7,7 @@ thanks/goodbye) ‖ MiniLM(the seeker's turn before the last). The head (data/st
 numpy arrays: weights, bias, and a class-prior correction that lowers the preference bias B.
 
 Stage logic on top (ESConv's order, Liu et al. 2021): unless the person asks for advice, action strategies are ruled
-out in the first two turns. Trained on ESConv's training split (12,523 turns), the head learns the rest of the order
+out in the first two turns, and raised when they ask what to do. Trained on ESConv's training split (12,523 turns), the head learns the rest of the order
 from the position and history features; the earlier hand-set boosts (comfort from turn 2, damp exploring after two
 turns) cost dev macro-F1 0.008 and made strategies follow the turn number, so they are gone.
 """
@@ -29,6 +29,7 @@ EMOTIONS = ("anger", "disgust", "fear", "joy", "neutral", "sadness", "surprise")
 THANKS = re.compile(r"\b(thank(s| you)|bye|good ?night|take care|have a (good|great|nice))\b", re.I)
 ACTION = ("Providing Suggestions", "Information")
 EARLY_TURNS = 2            # no suggestions in turns 0 and 1 unless asked
+ASKED_ACTION = 1.5         # factor on action strategies when the person asks what to do (a design choice)
 
 
 def _one_hot(name: str | None) -> np.ndarray:
@@ -100,6 +101,7 @@ def stage_adjust(probs: np.ndarray, seeker_text: str, turn_index: int,
     notes: list[str] = []
     asked = bool(ASKS_FOR_ADVICE.search(seeker_text)) and turn_index >= 1
     if asked:
+        p[[STRATEGIES.index(s) for s in ACTION]] *= ASKED_ACTION
         notes.append("they asked what to do")
     elif turn_index < EARLY_TURNS:
         p[[STRATEGIES.index(s) for s in ACTION]] = 0.0
