@@ -216,11 +216,7 @@ def plot_distribution(gold: Sequence[str], panels: dict, path: Path) -> Path:
         ax.bar(np.arange(len(STRATEGIES)) + (n - (len(series) - 1) / 2) * width, share, width, label=name)
     ax.set_xticks(range(len(STRATEGIES)), [_SHORT[k] for k in STRATEGIES], fontsize=9)
     ax.set_ylabel("share of turns")
-    ax.set_title("predicted-strategy distribution")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return _finish(fig, ax, "predicted-strategy distribution", path)
 
 
 def plot_learning_curve(curve: list[dict], path: Path) -> Path:
@@ -232,7 +228,11 @@ def plot_learning_curve(curve: list[dict], path: Path) -> Path:
         ax.plot(turns, [point[key] for point in curve], marker="o", label=label)
     ax.set_xlabel("training turns (25/50/75/100 % of the dialogues)")
     ax.set_ylabel("dev score")
-    ax.set_title("strategy head: learning curve")
+    return _finish(fig, ax, "strategy head: learning curve", path)
+
+
+def _finish(fig, ax, title: str, path: Path) -> Path:
+    ax.set_title(title)
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

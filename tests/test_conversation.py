@@ -124,6 +124,8 @@ def test_a_conversation_answers_questions_and_never_repeats(fresh_agent):
     ("my girlfriend left me 9 days ago, we were together six years", "you and your girlfriend"),
     ("my friend's dad died on sunday", "sorry for your loss"),  # not "your friend": it was the friend's father
     ("i got laid off on friday", "Losing your job"),
+    ("well. my husband left me a few months ago", "you and your husband"),
+    ("i lost a pregnancy a few weeks ago. it was my first", "loss of your pregnancy"),
 ])
 def test_what_happened_is_named_back_once(fresh_agent, text, named):
     turn = fresh_agent.respond(text)
@@ -138,6 +140,7 @@ def test_what_happened_is_named_back_once(fresh_agent, text, named):
     "i passed a test today but i still feel awful",
     "i lost my keys and then my temper, worst day",
     "i'm scared to death of the exam on monday",
+    "he left me a note on the fridge and went to work",
 ])
 def test_no_event_is_named_that_did_not_happen_to_them(settings, text):
     from agent.planner.events import LifeEvents
@@ -165,6 +168,16 @@ def test_a_question_about_themselves_is_met_as_asked(fresh_agent, question):
     bank = fresh_agent.composer.bank
     first = bank[bank.by_id[turn.reply.utterances[0]]]
     assert first.kind == "answer", turn.reply.text
+
+
+def test_a_question_nothing_answers_gets_an_honest_reply_not_another_answer(fresh_agent):
+    fresh_agent.respond("my husband left me for a younger woman and i'm lonely now")
+    turn = fresh_agent.respond("how would i even know if someone's after my money?")
+    bank = fresh_agent.composer.bank
+    first = bank[bank.by_id[next(u for u in turn.reply.utterances if u in bank.by_id)]]
+    assert first.kind in {"honest", "answer", "suggestion", "information"}, turn.reply.text
+    if first.kind == "answer":  # an answer only when written for a question like this one
+        assert first.problem != "general" or "money" in first.text
 
 
 def test_the_state_is_stored_and_resumed(settings, tmp_path):
@@ -201,5 +214,5 @@ def test_recorded_roleplays_replay_cleanly(agent, path):
             assert turn.safety.escalate or turn.safety.check_in or turn.safety.category != "none"
         if turn.state.open_question and turn.reply.source == "composed":
             first = next(bank[bank.by_id[u]] for u in turn.reply.utterances if u in bank.by_id)
-            assert first.kind in {"answer", "suggestion", "information"}, (turn.user_text, text)
+            assert first.kind in {"answer", "suggestion", "information", "honest"}, (turn.user_text, text)
     assert sum(t.safety.check_in for t in turns) <= 1

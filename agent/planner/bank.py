@@ -28,7 +28,7 @@ KIND_STRATEGY = {
     "reflection": "Reflection of Feelings", "question": "Question", "affirmation": "Affirmation and Reassurance",
     "suggestion": "Providing Suggestions", "information": "Information", "answer": "Information",
     "greeting": "Others", "thanks": "Others", "closing": "Others", "better": "Others", "good_news": "Others",
-    "unsure": "Others",
+    "unsure": "Others", "honest": "Information",  # honest: says what it can't judge when no answer fits
 }
 STRATEGY_KIND = {"Question": "question", "Reflection of Feelings": "reflection",
                  "Affirmation and Reassurance": "affirmation", "Providing Suggestions": "suggestion",

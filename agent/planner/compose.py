@@ -298,8 +298,10 @@ class GroundedComposer:
         index = self._matched_answer(ctx, question, problem, taken_ids)
         if index is not None and self.bank[index].kind == "answer" and self.tracker.acts.form(question):
             return index  # "is it normal to feel this low?" is met as asked, not with a next step
-        if problem != GENERAL and (index is None or self.bank[index].problem == GENERAL):
-            step = self.pick(ctx, "suggestion", self.query(ctx), problem, [], taken_ids, specific=True)
+        # what the trouble most likely is, even before the problem type is sure, when they ask how or what to do
+        target = problem if problem != GENERAL or not self.tracker.acts.advice.search(question) else ctx.state.problem
+        if target not in {GENERAL, CRISIS} and (index is None or self.bank[index].problem == GENERAL):
+            step = self.pick(ctx, "suggestion", self.query(ctx), target, [], taken_ids, specific=True)
             if step is not None:
                 return step
         return index
@@ -391,10 +393,11 @@ class GroundedComposer:
                 kinds = kinds[1:]  # the event named back is this turn's reflection
         if ctx.state.open_question:
             index = self.answer(ctx, ctx.state.open_question, problem, [])
-            if index is None:
+            if index is None and problem == CRISIS:
                 closeness = self.bank.text_vectors @ self.embedder.encode_one(ctx.state.open_question)
-                index = self.pick(ctx, "answer", query, CRISIS if problem == CRISIS else GENERAL, texts, [],
-                                  closeness)
+                index = self.pick(ctx, "answer", query, CRISIS, texts, [], closeness)
+            elif index is None:  # nothing fits: say so honestly rather than answer another question
+                index = self.pick(ctx, "honest", query, GENERAL, texts, [])
             if index is not None:
                 chosen.append(index)
                 texts.append(self.bank[index].text)
