@@ -155,6 +155,10 @@ def test_a_line_never_brings_in_people_they_did_not_mention(fresh_agent):
     assert composer.presumes_people("When family pressure about grades builds, studying can feel heavy.", known)
     assert not composer.presumes_people("Talking to a friend or family member can help.", known)
     assert not composer.presumes_people("Your parents may expect a lot.", known + ". my mom is a doctor")
+    overloaded = "they keep piling work on me and my manager mocks me in meetings"
+    assert composer.presumes_people("If you were fired, it can help to ask for the reasons in writing.", overloaded)
+    assert composer.presumes_people("A new diagnosis often brings shock.", "my mom died a couple of months ago")
+    assert not composer.presumes_people("Losing a job is a shock.", overloaded)
     for text in [known, "i just reread my notes and nothing sticks", "what should i do?"]:
         reply = fresh_agent.respond(text).reply.text
         assert not re.search(r"\b(family|parents|coworkers?|boss|manager|partner)\b", reply, re.I), reply

@@ -104,6 +104,9 @@ class GroundedComposer:
                         re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.I))
                        for words in filters["presumed_people"].values()]
         self.resource_before = re.compile(rf"^({resource})\s+$", re.I)
+        stems = lambda words: re.compile(r"\b(" + "|".join(map(re.escape, words)) + ")", re.I)  # noqa: E731
+        self.situations = [(stems(spec["line"]), stems(spec["known"]))
+                           for name, spec in filters["presumed_situations"].items() if not name.startswith("_")]
         self._ready = True
 
     # -- reading the turn --------------------------------------------------------------------------------------
@@ -232,12 +235,14 @@ class GroundedComposer:
 
     def presumes_people(self, text: str, known: str) -> bool:
         """The line names someone of a kind the person never mentioned ("family pressure" to a student who spoke
-        only of exams); naming them as someone to turn to ("a friend or family member") is fine."""
+        only of exams; naming them as someone to turn to, "a friend or family member", is fine) or a situation they
+        never described (data/bank_filters.json)."""
         for in_line, in_known in self.people:
             named = [m for m in in_line.finditer(text) if not self.resource_before.match(m.group("before") or "")]
             if named and not in_known.search(known):
                 return True
-        return False
+        # situations too: "If you were fired…" to someone overloaded at work, "a new diagnosis" to someone grieving
+        return any(in_line.search(text) and not in_known.search(known) for in_line, in_known in self.situations)
 
     def fits(self, ctx: TurnContext, index: int, problem: str, taken: list[str]) -> bool:
         u = self.bank[index]
