@@ -119,3 +119,26 @@ def test_asking_for_advice_early_may_bring_suggestions_forward(models):
     unasked, _ = stage_adjust(np.full(8, 1 / 8), "My landlord is evicting me.", 1, ["Question"])
     asked, _ = stage_adjust(np.full(8, 1 / 8), "My landlord is evicting me, what should I do?", 1, ["Question"])
     assert unasked[action].sum() == 0 and asked[action].sum() > 2 / 8 and probs[action].sum() > 0.1
+
+
+def test_the_shipped_head_records_how_it_was_chosen_and_scored(models):
+    """The head was trained on ESConv's training split and scored on dev: its meta carries the figures the bench
+    prints (dev scores, the learning curve over 25–100 % of the dialogues), and they beat the majority baseline."""
+    _, planner, _ = models
+    meta = planner.head.meta
+    assert meta["trained_on"].startswith("trainWithStrategy") and meta["n"] > 12000
+    assert [p["fraction"] for p in meta["learning_curve"]] == [0.25, 0.5, 0.75, 1.0]
+    assert meta["learning_curve"][-1]["macro_f1"] == meta["dev"]["macro_f1"]
+    assert meta["dev"]["macro_f1"] > 0.2 and meta["dev"]["preference_bias"] < 1.0
+
+
+def test_learning_curve_shares_are_nested_and_whole_dialogues():
+    from agent.affect.train_strategy import fraction_of_dialogues
+
+    groups = np.repeat(np.arange(40), 3)
+    masks = [fraction_of_dialogues(groups, f, seed=13) for f in (0.25, 0.5, 0.75, 1.0)]
+    assert [len(np.unique(groups[m])) for m in masks] == [10, 20, 30, 40]
+    assert all((a <= b).all() for a, b in zip(masks, masks[1:]))  # each share contains the smaller one
+    for m in masks:
+        for g in np.unique(groups[m]):
+            assert m[groups == g].all()
