@@ -203,7 +203,9 @@ def _replay(agent, seeker_turns: list[str]) -> list:
     return [agent.respond(text) for text in seeker_turns]
 
 
-@pytest.mark.parametrize("path", sorted(ROLEPLAYS.glob("card_*.json"))[:8], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", sorted(ROLEPLAYS.glob("card_*.json"))[:8]
+                         + sorted((ROLEPLAYS.parent / "round4").glob("card_*.json"))[::4],
+                         ids=lambda p: f"{p.parent.name}-{p.stem}")
 def test_recorded_roleplays_replay_cleanly(agent, path):
     """Seeker turns of role-plays with the earlier Attune (tests/data/roleplay): the automatic checks."""
     seeker = [t["seeker"] for t in json.loads(path.read_text())["turns"]]
