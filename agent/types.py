@@ -105,6 +105,9 @@ class DialogueState(BaseModel):
                               "anxiety, depression, sadness, anger, fear, disgust, shame; '' when unclear)")
     emotion_type_scores: dict[str, float] = Field(default_factory=dict, description="smoothed over the turns")
     facts: list[str] = Field(default_factory=list, description="what the person said happened, in their words")
+    corrected: bool = Field(False, description="this message corrects what the agent took it to be about")
+    ruled_out: list[str] = Field(default_factory=list, description="problem types the person said it is not about "
+                                 "(a correction: \"it's not about studying\")")
     act: str = Field("statement", description="what this message does: greeting, thanks, closing, question, ...")
     open_question: str | None = Field(None, description="the person's direct question in this message")
     agent_questions: list[AgentQuestion] = Field(default_factory=list)

@@ -184,6 +184,18 @@ def test_a_question_nothing_answers_gets_an_honest_reply_not_another_answer(fres
         assert first.problem != "general" or "money" in first.text
 
 
+def test_a_correction_is_owned_and_the_misread_topic_is_dropped(fresh_agent):
+    first = fresh_agent.respond("hey, i'm kind of freaking out about a school thing")
+    assert first.state.problem == "academic"
+    turn = fresh_agent.respond("no it's not about studying. i lost 5 books from the library and they want me to pay")
+    bank = fresh_agent.composer.bank
+    assert bank[bank.by_id[turn.reply.utterances[0]]].kind == "repair", turn.reply.text
+    assert "academic" in turn.state.ruled_out and turn.state.problem != "academic"
+    again = fresh_agent.respond("i literally just said it's not about studying?? it's about the money")
+    assert again.state.corrected and again.state.open_question is None  # a correction asks for nothing
+    assert not set(again.reply.utterances) & set(turn.reply.utterances)
+
+
 def test_the_state_is_stored_and_resumed(settings, tmp_path):
     from agent import Agent
     from agent.store import ConversationStore
@@ -219,6 +231,7 @@ def test_recorded_roleplays_replay_cleanly(agent, path):
         if CRISIS_TEXT.search(text):
             assert turn.safety.escalate or turn.safety.check_in or turn.safety.category != "none"
         if turn.state.open_question and turn.reply.source == "composed":
-            first = next(bank[bank.by_id[u]] for u in turn.reply.utterances if u in bank.by_id)
+            first = next(bank[bank.by_id[u]] for u in turn.reply.utterances
+                         if u in bank.by_id and bank[bank.by_id[u]].kind != "repair")  # "sorry, I misread", then
             assert first.kind in {"answer", "suggestion", "information", "honest"}, (turn.user_text, text)
     assert sum(t.safety.check_in for t in turns) <= 1

@@ -29,6 +29,7 @@ KIND_STRATEGY = {
     "suggestion": "Providing Suggestions", "information": "Information", "answer": "Information",
     "greeting": "Others", "thanks": "Others", "closing": "Others", "better": "Others", "good_news": "Others",
     "unsure": "Others", "honest": "Information",  # honest: says what it can't judge when no answer fits
+    "repair": "Others",  # owns a misreading the person corrected
 }
 STRATEGY_KIND = {"Question": "question", "Reflection of Feelings": "reflection",
                  "Affirmation and Reassurance": "affirmation", "Providing Suggestions": "suggestion",

@@ -394,7 +394,14 @@ class GroundedComposer:
                 ctx.state.acknowledged = (ctx.state.acknowledged + [event.key])[-20:]
                 texts.append(event.text)
                 yield event.text
-            if said_events and kinds[:1] == ["reflection"] and len(kinds) > 1:
+            if ctx.state.corrected and not said_events:
+                # they said we got it wrong: own it first, and don't reflect what we may still misread
+                repair = self.pick(ctx, "repair", query, GENERAL, texts, [])
+                if repair is not None:
+                    chosen.append(repair)
+                    texts.append(self.bank[repair].text)
+                    yield texts[-1]
+            if (said_events or ctx.state.corrected) and kinds[:1] == ["reflection"] and len(kinds) > 1:
                 kinds = kinds[1:]  # the event named back is this turn's reflection
         if ctx.state.open_question:
             index = self.answer(ctx, ctx.state.open_question, problem, [])

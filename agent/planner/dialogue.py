@@ -21,6 +21,7 @@ PROBLEM_RECIPES = {"minilm": "minilm-message-v1"}
 PROBLEM_DECAY = 0.85      # per turn, how much of the earlier evidence about the problem type is kept
 PROBLEM_MIN_SCORE = 0.25  # below this the problem type is not clear yet: 'general'
 MESSAGE_PROBLEM_SCORE = 0.65  # one message this sure of its topic is a disclosure to answer as such
+CORRECTED_KEEP = 0.2    # a correction ("that's not what I said") keeps this much of the earlier evidence
 EMOTION_TYPE_MIN_WORDS = 6
 EMOTION_TYPE_MIN_SCORE = 0.3  # seven classes: below this the conversation's feeling is not clear yet
 MAX_FACTS = 8
@@ -53,6 +54,7 @@ class DialogueActs:
         self.feeling_only = re.compile(spec["feeling_only"], re.I)
         self.interjection = re.compile(rf"^\W*(({_phrases(spec['interjections'])})\b[\s,.!]*)+", re.I)
         self.forms = {k: re.compile(v, re.I) for k, v in spec["question_forms"].items() if not k.startswith("_")}
+        self.correction = re.compile(spec["correction"], re.I)
 
     def form(self, question: str) -> str | None:
         """The kind of question a general answer can meet ('normal', 'fault'), or None."""
@@ -145,6 +147,11 @@ class DialogueTracker:
         state = previous.model_copy(deep=True)
         state.act = self.acts.act(text)
         current = self.problems.scores(vector)
+        corrected = state.corrected = bool(self.acts.correction.search(text))
+        if corrected and previous.problem != "general":
+            # "it's not about studying": what the talk was taken to be about is ruled out for a while
+            state.ruled_out = (state.ruled_out + [previous.problem])[-3:]
+        current = {k: (0.0 if k in state.ruled_out else v) for k, v in current.items()}
         said = self.facts(text)
         top = max(current, key=current.get)
         # a new disclosure ("my mom died of covid") is answered for what it is, whatever the talk was about before
@@ -154,12 +161,15 @@ class DialogueTracker:
             state.act = "greeting"  # "hello dear. my granddaughter showed me how to use this": a longer hello
         if state.act == "greeting" and said and max(current, key=current.get) != "general":
             state.act = "statement"  # "hi um. i think i messed up really bad at school" says what is wrong
-        questions = self.acts.questions(text)
+        # "i literally just said it's not about studying??" corrects; it asks for nothing to be answered
+        questions = [q for q in self.acts.questions(text) if not self.acts.correction.search(q)]
         state.open_question = questions[-1] if questions else None
         if state.act not in {"greeting", "thanks", "closing"}:
             weight = min(1.0, len(text.split()) / 12)
+            evidence = previous.problem_evidence * (CORRECTED_KEEP if corrected else 1.0)
             state.problem_scores, state.problem_evidence = smoothed(
-                previous.problem_scores, previous.problem_evidence, current, weight)
+                {k: (0.0 if k in state.ruled_out else v) for k, v in previous.problem_scores.items()},
+                evidence, current, weight)
             best = max(state.problem_scores, key=state.problem_scores.get)
             state.problem = best if state.problem_scores[best] >= PROBLEM_MIN_SCORE else "general"
             if len(text.split()) >= EMOTION_TYPE_MIN_WORDS:  # trained on seeker turns of 6+ words
