@@ -232,7 +232,8 @@ class Agent:
             # turns get the normal reply, their questions answered, with help named in a line
             ongoing = safety.escalate and safety.category in ONGOING_DANGERS and safety_before.escalations > 0
             # the turns after a crisis reply: a normal reply that stays with them, and help named in a line
-            after_crisis = not safety.escalate and any(h.safety.escalate for h in self.history[-3:])
+            after_crisis = not safety.escalate and state.safety.check_in_answer != "no" \
+                and any(h.safety.escalate for h in self.history[-3:])  # after a "no", no help footer either
             first_worry = safety.category == "someone_else" and not safety_before.about_someone_else
             if (safety.escalate and not ongoing) or first_worry:
                 stream.plan = self._crisis_plan(user_state, safety.category, agent_emotion, state)

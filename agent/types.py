@@ -74,6 +74,7 @@ class SafetyAssessment(BaseModel):
     check_in: bool = Field(False, description="not escalated, but the reply asks gently and names where help is")
     check_in_answer: Literal["none", "no", "yes", "unclear"] = Field(
         "none", description="how this message answered the check-in question asked the turn before")
+    explicit: bool = Field(False, description="escalated on explicit words, not on the head's reading alone")
 
 
 class SafetyState(BaseModel):

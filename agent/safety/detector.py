@@ -111,13 +111,15 @@ class CrisisDetector:
         text = normalise(text)  # the rules are written with ' and "; phones type ’ and “
         recent = list(recent)[-self.RECENT_TURNS:]
         at_risk = any(r.escalate or r.check_in for r in recent)
-        just_asked = bool(recent) and recent[-1].check_in and state.check_in_answer == "none"
+        # a check-in asked, or an escalation on the head's reading alone, is a question a "no" answers
+        just_asked = bool(recent) and (recent[-1].check_in or (recent[-1].escalate and not recent[-1].explicit)) \
+            and state.check_in_answer == "none"
         read = self.language.readable(text)  # denials and figures of speech taken out
         about_other = self.language.about_someone_else(read)
         explicit = explicit_risk(read) or (at_risk and follow_up_risk(read))
         if explicit and not about_other:
             category, words = explicit
-            return SafetyAssessment(risk_level="high", escalate=True, category=category,
+            return SafetyAssessment(risk_level="high", escalate=True, category=category, explicit=True,
                                     reason=f"explicit words: '{words}'" + (" after an earlier risk" if at_risk else ""))
         if about_other:
             return SafetyAssessment(risk_level="low", escalate=False, category="someone_else",
@@ -185,8 +187,12 @@ class CrisisDetector:
             state.check_ins += 1
         if assessment.check_in_answer != "none":
             state.check_in_answer = assessment.check_in_answer
+        if assessment.check_in_answer == "no":
+            state.crisis_turn = None  # they said no: the replies leave the crisis frame too
         if assessment.escalate:
             state.escalations += 1
+            if assessment.explicit:
+                state.check_in_answer = "none"  # a new explicit sign outweighs an earlier "no"
         if assessment.category not in {"none"}:
             state.category = assessment.category
         if assessment.category == "someone_else":
