@@ -159,6 +159,8 @@ def test_a_line_never_brings_in_people_they_did_not_mention(fresh_agent):
     assert composer.presumes_people("If you were fired, it can help to ask for the reasons in writing.", overloaded)
     assert composer.presumes_people("A new diagnosis often brings shock.", "my mom died a couple of months ago")
     assert not composer.presumes_people("Losing a job is a shock.", overloaded)
+    afraid = "i'm scared i'll lose my job, they keep cutting pay"  # a fear is not a dismissal
+    assert composer.presumes_people("If you were fired, it can help to ask for the reasons in writing.", afraid)
     for text in [known, "i just reread my notes and nothing sticks", "what should i do?"]:
         reply = fresh_agent.respond(text).reply.text
         assert not re.search(r"\b(family|parents|coworkers?|boss|manager|partner)\b", reply, re.I), reply
