@@ -2,7 +2,7 @@
 
 Role-play judges' most frequent complaint about grounded replies was that the person's own event went unmentioned
 ("never acknowledges the mother's death"). Bank lines are general by design, so this is the one place a reply names
-the person's situation: reviewed sentences from data/life_events.json, each written to fit any instance of its
+the person's situation: sentences written for it in data/life_events.json, each written to fit any instance of its
 event. The only word taken from the person is who it happened to, and only from a closed list ("my mom" → "your
 mom"), so the check that nothing is invented holds by construction.
 """
