@@ -141,6 +141,7 @@ def test_what_happened_is_named_back_once(fresh_agent, text, named):
     "i lost my keys and then my temper, worst day",
     "i'm scared to death of the exam on monday",
     "he left me a note on the fridge and went to work",
+    "my mother-in-law will be the death of me",
 ])
 def test_no_event_is_named_that_did_not_happen_to_them(settings, text):
     from agent.planner.events import LifeEvents
@@ -196,6 +197,12 @@ def test_a_correction_is_owned_and_the_misread_topic_is_dropped(fresh_agent):
     again = fresh_agent.respond("i literally just said it's not about studying?? it's about the money")
     assert again.state.corrected and again.state.open_question is None  # a correction asks for nothing
     assert not set(again.reply.utterances) & set(turn.reply.utterances)
+
+
+@pytest.mark.parametrize("text", ["it's not my fault he did that", "that's not a big deal to most people",
+                                  "it's not the first time this happened"])
+def test_an_ordinary_not_is_no_correction(settings, text):
+    assert not DialogueActs(settings.data_dir).correction.search(text)
 
 
 def test_the_state_is_stored_and_resumed(settings, tmp_path):
