@@ -116,8 +116,8 @@ def test_asking_for_advice_early_may_bring_suggestions_forward(models):
     probs, notes = planner.distribution(context)
     assert "they asked what to do" in notes
     action = [STRATEGIES.index(s) for s in ACTION]
-    unasked, _ = stage_adjust(np.full(8, 1 / 8), "My landlord is evicting me.", 1, ["Question"])
-    asked, _ = stage_adjust(np.full(8, 1 / 8), "My landlord is evicting me, what should I do?", 1, ["Question"])
+    unasked, _ = stage_adjust(np.full(8, 1 / 8), "My landlord is evicting me.", 1)
+    asked, _ = stage_adjust(np.full(8, 1 / 8), "My landlord is evicting me, what should I do?", 1)
     assert unasked[action].sum() == 0 and asked[action].sum() > 2 / 8 and probs[action].sum() > 0.1
 
 

@@ -149,19 +149,19 @@ def test_no_event_is_named_that_did_not_happen_to_them(settings, text):
     assert LifeEvents(settings.data_dir).read(text) == []
 
 
-def test_a_line_never_brings_in_people_they_did_not_mention(fresh_agent):
+def test_a_line_never_brings_in_people_or_situations_they_did_not_mention(fresh_agent):
     composer = fresh_agent.composer
     composer.setup()
     known = "i failed my anatomy midterm and the final is next week"
-    assert composer.presumes_people("When family pressure about grades builds, studying can feel heavy.", known)
-    assert not composer.presumes_people("Talking to a friend or family member can help.", known)
-    assert not composer.presumes_people("Your parents may expect a lot.", known + ". my mom is a doctor")
+    assert composer.presumes("When family pressure about grades builds, studying can feel heavy.", known)
+    assert not composer.presumes("Talking to a friend or family member can help.", known)
+    assert not composer.presumes("Your parents may expect a lot.", known + ". my mom is a doctor")
     overloaded = "they keep piling work on me and my manager mocks me in meetings"
-    assert composer.presumes_people("If you were fired, it can help to ask for the reasons in writing.", overloaded)
-    assert composer.presumes_people("A new diagnosis often brings shock.", "my mom died a couple of months ago")
-    assert not composer.presumes_people("Losing a job is a shock.", overloaded)
+    assert composer.presumes("If you were fired, it can help to ask for the reasons in writing.", overloaded)
+    assert composer.presumes("A new diagnosis often brings shock.", "my mom died a couple of months ago")
+    assert not composer.presumes("Losing a job is a shock.", overloaded)
     afraid = "i'm scared i'll lose my job, they keep cutting pay"  # a fear is not a dismissal
-    assert composer.presumes_people("If you were fired, it can help to ask for the reasons in writing.", afraid)
+    assert composer.presumes("If you were fired, it can help to ask for the reasons in writing.", afraid)
     for text in [known, "i just reread my notes and nothing sticks", "what should i do?"]:
         reply = fresh_agent.respond(text).reply.text
         assert not re.search(r"\b(family|parents|coworkers?|boss|manager|partner)\b", reply, re.I), reply

@@ -94,8 +94,7 @@ class StrategyHead:
         return p / p.sum(axis=-1, keepdims=True)
 
 
-def stage_adjust(probs: np.ndarray, seeker_text: str, turn_index: int,
-                 previous_strategies: Sequence[str] = ()) -> tuple[np.ndarray, list[str]]:
+def stage_adjust(probs: np.ndarray, seeker_text: str, turn_index: int) -> tuple[np.ndarray, list[str]]:
     """Apply the stage order to one probability row; returns the renormalised row and the reasons that applied."""
     p = np.asarray(probs, np.float64).copy()
     notes: list[str] = []
@@ -140,7 +139,7 @@ class TrainedStrategyPlanner:
         """The head's probabilities after the stage order, and the stage notes that applied."""
         self.setup()
         raw = self.head.probabilities(self.features(context)[None])[0]
-        return stage_adjust(raw, context.user_text, context.turn_index, context.previous_strategies)
+        return stage_adjust(raw, context.user_text, context.turn_index)
 
     def choose(self, context: StrategyContext) -> StrategyChoice:
         self.setup()

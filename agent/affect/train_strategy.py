@@ -113,7 +113,7 @@ def scores(gold: Sequence[str], predicted: Sequence[str]) -> dict:
 
 def with_stage(probs: np.ndarray, samples: Sequence[ESConvSample]) -> np.ndarray:
     """The planner's stage order applied to each row (the ESConv turn position ≈ supporter turns so far)."""
-    return np.stack([stage_adjust(p, s.seeker_text, len(s.previous_strategies), s.previous_strategies)[0]
+    return np.stack([stage_adjust(p, s.seeker_text, len(s.previous_strategies))[0]
                      for p, s in zip(probs, samples)])
 
 

@@ -233,7 +233,7 @@ class GroundedComposer:
             allowed &= closeness < NEAR_REPEAT
         return allowed
 
-    def presumes_people(self, text: str, known: str) -> bool:
+    def presumes(self, text: str, known: str) -> bool:
         """The line names someone of a kind the person never mentioned ("family pressure" to a student who spoke
         only of exams; naming them as someone to turn to, "a friend or family member", is fine) or a situation they
         never described (data/bank_filters.json)."""
@@ -249,7 +249,7 @@ class GroundedComposer:
         known = ctx.known_text
         if not details_fit(u.text, known) or presumed_feelings(u.text, known, ctx.user_state.fused.label):
             return False
-        if self.presumes_people(u.text, known):
+        if self.presumes(u.text, known):
             return False
         opening = " ".join(re.findall(r"[a-z']+", u.text.lower())[:3])
         if opening in ctx.state.openings or any(t.lower().startswith(opening) for t in taken):
