@@ -167,6 +167,57 @@ def test_a_line_never_brings_in_people_or_situations_they_did_not_mention(fresh_
         assert not re.search(r"\b(family|parents|coworkers?|boss|manager|partner)\b", reply, re.I), reply
 
 
+def test_a_line_the_person_already_made_wrong_is_not_said(fresh_agent):
+    composer = fresh_agent.composer
+    composer.setup()
+    alone = "i don't have anyone, my friends all seem fine and i can't confide in them"
+    assert composer.contradicted("Leaning on a friend you trust could ease some of the weight.", "suggestion", alone)
+    assert not composer.contradicted("Leaning on a friend you trust could ease some of the weight.", "suggestion",
+                                     "i had a fight with my sister")
+    assert composer.contradicted("How have you been sleeping lately?", "question", "i can't sleep, my back hurts")
+    assert not composer.contradicted("Poor sleep makes everything heavier.", "reflection", "i can't sleep")
+    fresh_agent.respond("i've got nobody to talk to since i moved, it's just me and the cat")
+    turn = fresh_agent.respond("what can i do about it?")
+    assert not re.search(r"\b(a friend|someone you trust|lean on|loved one)\b", turn.reply.text, re.I), turn.reply.text
+
+
+@pytest.mark.parametrize("messages, problem", [
+    (["hey", "my mom died a couple of months ago and i can't stop crying"], "grief"),
+    (["i'm about to be evicted, i owe three months of rent"], "money"),
+    (["hi", "i just feel stuck", "my manager keeps piling overtime on me at work"], "work_stress"),
+])
+def test_what_they_plainly_tell_sets_the_problem(fresh_agent, messages, problem):
+    for text in messages:
+        turn = fresh_agent.respond(text)
+    assert turn.state.problem == problem, turn.state.problem_scores
+
+
+def test_a_short_question_is_read_with_the_sentence_before_it(fresh_agent):
+    composer = fresh_agent.composer
+    composer.setup()
+    from agent.planner.compose import TurnContext
+
+    text = "i'd do anything she wants to get my ex back, even things i swore i wouldn't. is that pathetic?"
+    ctx = TurnContext(text, fresh_agent.respond("hi").perception, 1, [], "Joy", "warm")
+    topic = fresh_agent.embedder.encode_one("getting my ex back")
+    alone = fresh_agent.embedder.encode_one("is that pathetic?")
+    assert float(composer.question_vector(ctx, "is that pathetic?") @ topic) > float(alone @ topic) + 0.2
+    long_question = "how do i stop obsessing over all the things she said when she left?"
+    assert float(composer.question_vector(ctx, long_question) @ fresh_agent.embedder.encode_one(long_question)) > 0.99
+
+
+@pytest.mark.parametrize("question, form", [
+    ("do you think i should tell my coworker about it?", "decision"),
+    ("is it a bad idea to bring my cousin into it?", "decision"),
+    ("is that pathetic?", "normal"),
+    ("do you think it was my fault for not going to the hospital?", "fault"),
+    ("do you think it was stupid to quit without a job lined up?", "regret"),
+    ("how do i find a cheaper place?", None),
+])
+def test_question_forms(settings, question, form):
+    assert DialogueActs(settings.data_dir).form(question) == form
+
+
 @pytest.mark.parametrize("question", ["is it normal to feel this stuck?", "am i overreacting?",
                                       "do you think i made a mistake quitting?"])
 def test_a_question_about_themselves_is_met_as_asked(fresh_agent, question):

@@ -26,9 +26,8 @@ from ..affect.strategy import StrategyChoice
 from ..embeddings import Embedder
 from ..types import AgentEmotion, DialogueState, Plan, ReplyInfo, UserState
 from .bank import GENERAL, KIND_STRATEGY, ResponseBank
-from .dialogue import DialogueTracker
+from .dialogue import SENTENCE_END, DialogueTracker
 from .esconv_text import details_fit
-from .events import LifeEvents
 from .gate import ASKS_WHEN, SAID_WHEN, presumed_feelings
 from .ranker import DialogueQuery
 
@@ -41,13 +40,14 @@ ANSWER_TOPIC_MATCH = 0.35   # cosine of the question to a suggestion/information
 NEAR_REPEAT = 0.85          # cosine to an utterance already said: too close to say again
 SPECIFIC_BONUS = 0.08       # an utterance written for this problem type beats a general one of similar fit
 ESCONV_PENALTY = 0.25       # Attune's reviewed knowledge first; ESConv turns (weaker in role-plays) when it runs short
-PROBLEM_CONFIDENT = 0.4    # the problem type's smoothed score needed for problem-specific utterances
+PROBLEM_CONFIDENT = 0.3    # the problem type's smoothed score needed for problem-specific utterances
 TOPIC_WEIGHT = 0.5          # the candidate's closeness to this very message, beside the ranker's dialogue-level score
 UNGROUNDED_PENALTY = 0.07   # per specific word the person never used ("grades", "social media"): details they
 UNGROUNDED_MAX = 4          # may not have; general words (knowledge written for any problem) cost nothing
 SOMEONE_AT_RISK = "someone_at_risk"
 CRISIS, CRISIS_TURNS = "crisis", 3
 MAX_EVENTS = 2              # events named back in one reply
+QUESTION_ALONE_WORDS = 7   # a question shorter than this is read with the sentence before it
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
 
 
@@ -85,7 +85,7 @@ class GroundedComposer:
         self.bank.setup()
         self.tracker.setup()
         self.shapes = json.loads((self.data_dir / "reply_shapes.json").read_text())
-        self.events = LifeEvents(self.data_dir)
+        self.events = self.tracker.events
         self.strategy_specs = json.loads((self.data_dir / "strategies.json").read_text())["strategies"]
         types = json.loads((self.data_dir / "problem_types.json").read_text())
         self.problem_label = {k: v["label"] for k, v in types.items() if not k.startswith("_")}
@@ -107,6 +107,8 @@ class GroundedComposer:
         stems = lambda words: re.compile(r"\b(" + "|".join(map(re.escape, words)) + ")", re.I)  # noqa: E731
         self.situations = [(stems(spec["line"]), stems(spec["known"]))
                            for name, spec in filters["presumed_situations"].items() if not name.startswith("_")]
+        self.contradictions = [(stems(spec["line"]), stems(spec["said"]), set(spec.get("kinds", [])))
+                               for name, spec in filters["contradicted"].items() if not name.startswith("_")]
         self._ready = True
 
     # -- reading the turn --------------------------------------------------------------------------------------
@@ -129,6 +131,8 @@ class GroundedComposer:
             return CRISIS  # just after a suicidal or self-harm disclosure: only lines written for that moment
         if state.safety.about_someone_else:
             return SOMEONE_AT_RISK  # set by safety: the conversation is about helping another person
+        if state.message_problem:
+            return state.message_problem  # "my mom died a couple of months ago. is it normal…": met as grief
         score = state.problem_scores.get(state.problem, 0.0)
         return state.problem if state.problem != GENERAL and score >= PROBLEM_CONFIDENT else GENERAL
 
@@ -244,12 +248,18 @@ class GroundedComposer:
         # situations too: "If you were fired…" to someone overloaded at work, "a new diagnosis" to someone grieving
         return any(in_line.search(text) and not in_known.search(known) for in_line, in_known in self.situations)
 
+    def contradicted(self, text: str, kind: str, known: str) -> bool:
+        """The person already made the line wrong or pointless: 'lean on a friend' after 'I have nobody', 'how have
+        you been sleeping?' after 'I can't sleep' (data/bank_filters.json)."""
+        return any((not kinds or kind in kinds) and in_line.search(text) and in_said.search(known)
+                   for in_line, in_said, kinds in self.contradictions)
+
     def fits(self, ctx: TurnContext, index: int, problem: str, taken: list[str]) -> bool:
         u = self.bank[index]
         known = ctx.known_text
         if not details_fit(u.text, known) or presumed_feelings(u.text, known, ctx.user_state.fused.label):
             return False
-        if self.presumes(u.text, known):
+        if self.presumes(u.text, known) or self.contradicted(u.text, u.kind, known):
             return False
         opening = " ".join(re.findall(r"[a-z']+", u.text.lower())[:3])
         if opening in ctx.state.openings or any(t.lower().startswith(opening) for t in taken):
@@ -303,13 +313,34 @@ class GroundedComposer:
         index = self._matched_answer(ctx, question, problem, taken_ids)
         if index is not None and self.bank[index].kind == "answer" and self.tracker.acts.form(question):
             return index  # "is it normal to feel this low?" is met as asked, not with a next step
-        # what the trouble most likely is, even before the problem type is sure, when they ask how or what to do
-        target = problem if problem != GENERAL or not self.tracker.acts.advice.search(question) else ctx.state.problem
-        if target not in {GENERAL, CRISIS} and (index is None or self.bank[index].problem == GENERAL):
-            step = self.pick(ctx, "suggestion", self.query(ctx), target, [], taken_ids, specific=True)
+        # what the trouble most likely is, even before the problem type is sure: its next step nearest the question
+        likely = self.likely_problem(ctx, problem)
+        if likely not in {GENERAL, CRISIS} and (index is None or self.bank[index].problem == GENERAL):
+            query = self.query(ctx)
+            asked = DialogueQuery(self.question_vector(ctx, question), query.last_agent, query.earlier_user)
+            step = self.pick(ctx, "suggestion", asked, likely, [], taken_ids, specific=True)
             if step is not None:
                 return step
         return index
+
+    @staticmethod
+    def likely_problem(ctx: TurnContext, problem: str) -> str:
+        """The problem type, or when it is not sure yet the most plausible one (a question is better met with the
+        likely trouble's next step than with none)."""
+        if problem != GENERAL:
+            return problem
+        scores = ctx.state.problem_scores
+        best = max(scores, key=scores.get) if scores else GENERAL
+        return best if scores.get(best, 0.0) >= PLAUSIBLE_PROBLEM and best not in ctx.state.ruled_out else GENERAL
+
+    def question_vector(self, ctx: TurnContext, question: str) -> np.ndarray:
+        """The question as the person meant it: a short one ("is that pathetic?", "any ideas on the zoom thing?")
+        points at the sentence before it, so that sentence is read with it."""
+        if len(question.split()) < QUESTION_ALONE_WORDS and question in ctx.user_text:
+            before = [s for s in SENTENCE_END.split(ctx.user_text.split(question)[0].strip()) if s.strip()]
+            if before:
+                return self.embedder.encode_one(f"{before[-1]} {question}")
+        return self.embedder.encode_one(question)
 
     def _answer_of_form(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
         """An answer written for the same kind of question ('is it normal …?', 'is it my fault?'), the problem's
@@ -319,7 +350,7 @@ class GroundedComposer:
             return None
         bank, pattern = self.bank, self.tracker.acts.forms[form]
         allowed = self._allowed(ctx, problem)
-        similarity = bank.question_vectors @ self.embedder.encode_one(question)
+        similarity = bank.question_vectors @ self.question_vector(ctx, question)
         best: dict[int, float] = {}
         for n, owner in enumerate(bank.question_owner):
             if allowed[owner] and pattern.search(bank.question_text[n]):
@@ -332,7 +363,7 @@ class GroundedComposer:
     def _matched_answer(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
         bank = self.bank
         allowed = self._allowed(ctx, problem)
-        q = self.embedder.encode_one(question)
+        q = self.question_vector(ctx, question)
         if len(bank.question_owner):
             similarity = bank.question_vectors @ q
             best: dict[int, float] = {}

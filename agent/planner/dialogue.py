@@ -16,11 +16,15 @@ import numpy as np
 from ..heads import SoftmaxHead
 from ..text import split_sentences
 from ..types import AgentQuestion, DialogueState
+from .events import LifeEvents
 
 PROBLEM_RECIPES = {"minilm": "minilm-message-v1"}
 PROBLEM_DECAY = 0.85      # per turn, how much of the earlier evidence about the problem type is kept
 PROBLEM_MIN_SCORE = 0.25  # below this the problem type is not clear yet: 'general'
 MESSAGE_PROBLEM_SCORE = 0.65  # one message this sure of its topic is a disclosure to answer as such
+EVENT_WEIGHT = 0.7      # a named event ("my mom died", "we're being evicted") says what the trouble is better than the
+                        # head reads it from one message: the message's problem scores lean this far towards it
+CUE_WEIGHT = 0.4        # … and a word that rarely means anything else ("rent", "my boss"; data/problem_cues.json) this far
 CORRECTED_KEEP = 0.2    # a correction ("that's not what I said") keeps this much of the earlier evidence
 EMOTION_TYPE_MIN_WORDS = 6
 EMOTION_TYPE_MIN_SCORE = 0.3  # seven classes: below this the conversation's feeling is not clear yet
@@ -127,6 +131,10 @@ class DialogueTracker:
         self.acts = DialogueActs(data_dir)
         self.problems = MessageHead(Path(data_dir) / "problem_head.npz")
         self.emotion_types = MessageHead(Path(data_dir) / "emotion_type_head.npz")
+        self.events = LifeEvents(data_dir)
+        cues = json.loads((Path(data_dir) / "problem_cues.json").read_text())
+        self.cues = {problem: re.compile(r"\b(" + _phrases(words) + ")", re.I)
+                     for problem, words in cues.items() if not problem.startswith("_")}
 
     def setup(self) -> None:
         self.problems.head  # noqa: B018 — load now
@@ -143,10 +151,20 @@ class DialogueTracker:
             out.append(sentence)
         return out
 
+    @staticmethod
+    def lean(scores: dict[str, float], told: list[str], weight: float) -> dict[str, float]:
+        """The head's reading of one message moved towards the problem types its words plainly tell."""
+        told = [p for p in told if p in scores]
+        if not told:
+            return scores
+        return {k: (1 - weight) * v + weight * told.count(k) / len(told) for k, v in scores.items()}
+
     def update(self, previous: DialogueState, text: str, vector: np.ndarray) -> DialogueState:
         state = previous.model_copy(deep=True)
         state.act = self.acts.act(text)
         current = self.problems.scores(vector)
+        current = self.lean(current, [e.problem for e in self.events.read(text)], EVENT_WEIGHT)  # "my mom died"
+        current = self.lean(current, [p for p, cue in self.cues.items() if cue.search(text)], CUE_WEIGHT)  # "rent"
         corrected = state.corrected = bool(self.acts.correction.search(text))
         if corrected and previous.problem != "general":
             # "it's not about studying": what the talk was taken to be about is ruled out for a while

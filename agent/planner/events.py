@@ -22,6 +22,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # people type "now. my mom passed"
 class Acknowledgement:
     key: str    # "death:mom", "job_loss": said once per conversation
     text: str
+    problem: str = ""  # the problem type it tells ("grief"), or "" when it says nothing of the topic
 
 
 @dataclass
@@ -33,6 +34,8 @@ class _Event:
     with_who: list[str]
     with_body: list[str]
     alone: list[str]
+    problem: str
+    problem_with_who: str
 
 
 def _compile(patterns: list[str]) -> list[re.Pattern]:
@@ -48,7 +51,8 @@ class LifeEvents:
         self.body = {b.lower() for b in spec["body"]}
         self.events = [_Event(e["name"], _compile(e["cues"]), _compile(e.get("cues_with_who", [])),
                               _compile(e.get("not", [])), e.get("with_who", []), e.get("with_body", []),
-                              e.get("alone", [])) for e in spec["events"]]
+                              e.get("alone", []), e.get("problem", ""), e.get("problem_with_who", e.get("problem", "")))
+                       for e in spec["events"]]
 
     def _who(self, sentence: str, cue: re.Match) -> str | None:
         """The person the event happened to: the nearest 'my <who>' before the cue (or right after it), never a
@@ -80,13 +84,15 @@ class LifeEvents:
                 body = (cue.groupdict().get("body") or "").lower()
                 if event.with_body:
                     if body in self.body:
-                        out.append(Acknowledgement(f"{event.name}:{body}", event.with_body[0].format(body=body)))
+                        out.append(Acknowledgement(f"{event.name}:{body}", event.with_body[0].format(body=body),
+                                                   event.problem))
                     continue
                 if who and event.with_who:
                     texts = event.with_who
-                    out.append(Acknowledgement(f"{event.name}:{who}", texts[len(out) % len(texts)].format(who=who)))
+                    out.append(Acknowledgement(f"{event.name}:{who}", texts[len(out) % len(texts)].format(who=who),
+                                               event.problem_with_who))
                 elif event.alone:
-                    out.append(Acknowledgement(event.name, event.alone[0]))
+                    out.append(Acknowledgement(event.name, event.alone[0], event.problem_with_who if who else event.problem))
         unique: dict[str, Acknowledgement] = {}
         for a in out:
             unique.setdefault(a.key, a)

@@ -119,6 +119,12 @@ class CrisisDetector:
         explicit = explicit_risk(read) or (at_risk and follow_up_risk(read))
         if explicit and not about_other:
             category, words = explicit
+            said_in = min((s for s in sentences(read) if words.lower() in s.lower()), key=len, default=read)
+            if category == "harm_to_others" and not self.language.harm_by_writer(said_in) \
+                    and self.language.between_others(said_in):
+                # "her boyfriend is hurting her and told her he might kill her": a danger to someone they care for
+                return SafetyAssessment(risk_level="low", escalate=False, category="someone_else",
+                                        reason=f"worried about someone else's danger: '{words}'")
             return SafetyAssessment(risk_level="high", escalate=True, category=category, explicit=True,
                                     reason=f"explicit words: '{words}'" + (" after an earlier risk" if at_risk else ""))
         if about_other:
@@ -137,6 +143,10 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, category="none",
                                     reason="talks about the topic, or only says there is no risk")
         probability, category, sentence = self.riskiest(read)
+        if category == "harm_to_others" and not self.language.harm_by_writer(read):
+            # the head alone hears violence in a fence row or a child-support question: an urge to hurt someone
+            # is read only in the writer's own words
+            probability, category = 0.0, "none"
         if probability >= self.escalate_threshold and category in SELF_RISK \
                 and self.language.only_about_others(sentence):
             # "he posted a goodbye and isn't answering": the head hears the risk, the words say whose it is
@@ -199,7 +209,8 @@ class CrisisDetector:
             state.about_someone_else = True
         return state
 
-    def crisis_reply(self, category: str = "suicide", state: SafetyState | None = None, name_help: bool = True) -> str:
+    def crisis_reply(self, category: str = "suicide", state: SafetyState | None = None, name_help: bool = True,
+                     child: bool = False) -> str:
         """The reply to a turn that shows risk: the first time, the full reply for its category; after that, a
         shorter one that stays with the person and names help briefly (unless name_help is False: it was named
         a moment ago), never the same twice in a conversation."""
@@ -210,7 +221,9 @@ class CrisisDetector:
             text = variants[(earlier - 1) % len(variants)].format(brief=self.resources("brief") if name_help else "")
             return " ".join(text.split())
         if category in self._replies["first"]:
-            return self._replies["first"][category].format(resources=self.resources(category))
+            # "lay them down somewhere safe, like their cot" only where a baby or child is in the conversation
+            key = f"{category}_child" if child and f"{category}_child" in self._replies["first"] else category
+            return self._replies["first"][key].format(resources=self.resources(category))
         return render(self.prompts_dir, "crisis_reply", resources=self.resources("suicide"))
 
     def someone_else_reply(self) -> str:

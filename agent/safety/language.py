@@ -31,6 +31,8 @@ class ConversationLanguage:
         self.other_risk = re.compile(spec["someone_else_risk"], re.I)
         self.unsure = re.compile(spec["check_in_unsure"], re.I)
         self.reported = re.compile(spec["reported_speech"], re.I)
+        self.harm_intent = re.compile(spec["harm_intent"], re.I)
+        self.child = re.compile(spec["child"], re.I)
 
     def readable(self, text: str) -> str:
         """The message without its denials and figures of speech (what risk rules and the head should read)."""
@@ -66,6 +68,14 @@ class ConversationLanguage:
                                                                 and len(after.split()) <= 2)):
                 return sentence.strip()
         return None
+
+    def harm_by_writer(self, text: str) -> bool:
+        """The writer's own act or urge to hurt someone ("I had a flash of wanting to shake him"), not denied."""
+        return bool(self.harm_intent.search(text))
+
+    def between_others(self, sentence: str) -> bool:
+        """Someone else hurting or threatening a third person ("he might kill her"), the writer not among them."""
+        return bool(_THIRD_PERSON.search(sentence)) and not _FIRST_PERSON_SUBJECT.search(sentence)
 
     def only_about_others(self, sentence: str) -> bool:
         """A sentence that opens with someone else as its subject ("my dad stopped taking his pills") and says

@@ -55,7 +55,8 @@ _PATTERNS = {
                  r"relapsed?\b.{0,25}\b(razor|blade|cutting|knife))",
     "abuse": r"\b((hits?|beats?|chokes?|rapes?|rap(ed|ing)|abus\w+|molest\w*|touch(es|ed)|hurts|forces) me|(am|was|being|got) "
              r"(abused|raped|molested|beaten)|threat(ens?|ened) to (kill|hurt) me|"
-             r"(said|says|swore) (he|she|they)'?(d| would| will|'ll) (kill|hurt) me|"
+             r"(said|says|swore) (he|she|they)'?(d| would| will|'ll) (kill|hurt|shoot|stab|put a bullet in) (me|us)|"
+             r"(threat(ens?|ened)|going) to (shoot|stab|put a bullet in) (me|us)|"
              r"comes? into my (room|bed) at night|locks? me (in|up|out)|(takes?|took) my (phone|keys|money) (away )?"
              r"(so|and) (i can'?t|i cannot|won'?t let)|won'?t let me (leave|see|go out|talk to)|(grabbed|choked|strangled|grabs|chokes) me( by the (throat|neck))?|"
              r"(kicked|punched|slapped|shoved|kicks|punches|slaps) me\b|(make|making) me pay|"
