@@ -36,6 +36,8 @@ GENERAL_ANSWER_MATCH = 0.7  # answers written for any problem (about the agent i
 ANSWER_RELEVANCE = 0.15     # … and the answer's own words must touch the question (MiniLM pairs questions loosely)
 ANSWER_MATCH_ANY_PROBLEM = 0.75  # … so close that it fits even when it was written for another problem type
 PLAUSIBLE_PROBLEM = 0.15    # … that this conversation could be about (its smoothed score)
+FORM_MATCH = 0.75           # an answer to the same kind of question: cosine to its listed question plus to its text
+GENERAL_FORM_MATCH = 0.55   # … less for answers written for any problem ("Not silly at all; there's no age…")
 ANSWER_TOPIC_MATCH = 0.35   # cosine of the question to a suggestion/information text: it engages the question
 NEAR_REPEAT = 0.85          # cosine to an utterance already said: too close to say again
 SPECIFIC_BONUS = 0.08       # an utterance written for this problem type beats a general one of similar fit
@@ -350,11 +352,15 @@ class GroundedComposer:
             return None
         bank, pattern = self.bank, self.tracker.acts.forms[form]
         allowed = self._allowed(ctx, problem)
-        similarity = bank.question_vectors @ self.question_vector(ctx, question)
+        asked = self.question_vector(ctx, question)
+        similarity, engages = bank.question_vectors @ asked, bank.text_vectors @ asked
         best: dict[int, float] = {}
         for n, owner in enumerate(bank.question_owner):
-            if allowed[owner] and pattern.search(bank.question_text[n]):
-                best[owner] = max(best.get(owner, -1.0), float(similarity[n]) + SPECIFIC_BONUS * (bank.problem[owner] == problem))
+            # alike in question and in answer: the form alone pairs "is that pathetic?" with any "is it normal…"
+            fit = float(similarity[n] + engages[owner])
+            needed = GENERAL_FORM_MATCH if bank.problem[owner] == GENERAL else FORM_MATCH
+            if allowed[owner] and pattern.search(bank.question_text[n]) and fit >= needed:
+                best[owner] = max(best.get(owner, -1.0), fit + SPECIFIC_BONUS * (bank.problem[owner] == problem))
         for owner, _ in sorted(best.items(), key=lambda kv: -kv[1]):
             if bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
                 return owner

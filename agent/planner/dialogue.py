@@ -59,6 +59,7 @@ class DialogueActs:
         self.interjection = re.compile(rf"^\W*(({_phrases(spec['interjections'])})\b[\s,.!]*)+", re.I)
         self.forms = {k: re.compile(v, re.I) for k, v in spec["question_forms"].items() if not k.startswith("_")}
         self.correction = re.compile(spec["correction"], re.I)
+        self.clarify = re.compile(spec["clarify"], re.I)
 
     def form(self, question: str) -> str | None:
         """The kind of question a general answer can meet ('normal', 'fault'), or None."""
@@ -165,7 +166,8 @@ class DialogueTracker:
         current = self.problems.scores(vector)
         current = self.lean(current, [e.problem for e in self.events.read(text)], EVENT_WEIGHT)  # "my mom died"
         current = self.lean(current, [p for p, cue in self.cues.items() if cue.search(text)], CUE_WEIGHT)  # "rent"
-        corrected = state.corrected = bool(self.acts.correction.search(text))
+        corrected = bool(self.acts.correction.search(text))
+        state.corrected = corrected or bool(self.acts.clarify.search(text))  # "what does that even mean?" is owned too
         if corrected and previous.problem != "general":
             # "it's not about studying": what the talk was taken to be about is ruled out for a while
             state.ruled_out = (state.ruled_out + [previous.problem])[-3:]
@@ -180,7 +182,8 @@ class DialogueTracker:
         if state.act == "greeting" and said and max(current, key=current.get) != "general":
             state.act = "statement"  # "hi um. i think i messed up really bad at school" says what is wrong
         # "i literally just said it's not about studying??" corrects; it asks for nothing to be answered
-        questions = [q for q in self.acts.questions(text) if not self.acts.correction.search(q)]
+        questions = [q for q in self.acts.questions(text)
+                     if not self.acts.correction.search(q) and not self.acts.clarify.search(q)]
         state.open_question = questions[-1] if questions else None
         if state.act not in {"greeting", "thanks", "closing"}:
             weight = min(1.0, len(text.split()) / 12)
