@@ -109,6 +109,8 @@ class GroundedComposer:
         stems = lambda words: re.compile(r"\b(" + "|".join(map(re.escape, words)) + ")", re.I)  # noqa: E731
         self.situations = [(stems(spec["line"]), stems(spec["known"]))
                            for name, spec in filters["presumed_situations"].items() if not name.startswith("_")]
+        self.requires = {problem: stems(words) for problem, words in filters["problem_requires"].items()
+                         if not problem.startswith("_")}
         self.contradictions = [(stems(spec["line"]), stems(spec["said"]), set(spec.get("kinds", [])))
                                for name, spec in filters["contradicted"].items() if not name.startswith("_")]
         self._ready = True
@@ -262,6 +264,9 @@ class GroundedComposer:
         if not details_fit(u.text, known) or presumed_feelings(u.text, known, ctx.user_state.fused.label):
             return False
         if self.presumes(u.text, known) or self.contradicted(u.text, u.kind, known):
+            return False
+        if u.problem in self.requires and not self.requires[u.problem].search(known):
+            return False  # "How did things end at work?" to someone who still has the job
             return False
         opening = " ".join(re.findall(r"[a-z']+", u.text.lower())[:3])
         if opening in ctx.state.openings or any(t.lower().startswith(opening) for t in taken):
