@@ -294,6 +294,9 @@ class GroundedComposer:
         reviewed knowledge (an answer's stand-in, never a real supporter turn from another dialogue)."""
         bank = self.bank
         allowed = self._allowed(ctx, problem) & (bank.kind == kind)
+        if kind == "question":
+            # a real supporter's question belonged to its own dialogue ("Do you drink when you are at work?")
+            allowed &= ~bank.from_esconv
         if specific:
             allowed &= (bank.problem == problem) & ~bank.from_esconv
         allowed &= ~np.isin(np.arange(len(bank.utterances)), [bank.by_id[i] for i in taken_ids])

@@ -75,6 +75,7 @@ class CrisisDetector:
     # conversational distress, the head still put 1 of those 105 messages past its escalation point (0.96) and
     # none past this one. Abuse and harm to others past the escalation point get their own help at once.
     HEAD_ESCALATE = 0.995
+    ABUSE_HEAD = 0.98
     # a person already perceived as sad or afraid gets the benefit of the doubt sooner (recall first)
     DISTRESS_LABELS = {"sadness", "fear"}
     DISTRESS_MARGIN = 0.05
@@ -157,8 +158,16 @@ class CrisisDetector:
         if emotion is not None and emotion.label in self.DISTRESS_LABELS and emotion.confidence >= 0.5:
             threshold -= self.DISTRESS_MARGIN
         distressed = emotion is not None and emotion.vad.valence < 0
-        danger_from_or_to_others = category in {"abuse", "harm_to_others"} and probability >= threshold and distressed
+        # abuse on the head's reading alone needs more than the usual bar: "he keeps taking my car and my mom
+        # defends him" read as abuse at p 0.96 (a denial role-play); explicit words need no head at all
+        bar = max(threshold, self.ABUSE_HEAD) if category == "abuse" else threshold
+        danger_from_or_to_others = category in {"abuse", "harm_to_others"} and distressed and probability >= bar
         near_certain = max(self.HEAD_ESCALATE, self.escalate_threshold)  # a stricter configured threshold wins
+        if category in SELF_RISK and state.category in ONGOING_DANGERS and not passive_risk(read) \
+                and emotion is not None and emotion.label == "fear":
+            # "I'm scared to go home now that he knows where I live", after the stalking came up: the head hears a
+            # crisis, and the fear is of him (despair in the same conversation still reads as self-risk)
+            category = state.category
         if (probability >= near_certain or danger_from_or_to_others) and not said_no:
             return SafetyAssessment(risk_level="high", escalate=True, category=category,
                                     reason=f"reads as a {category} risk (p={probability:.3f})")

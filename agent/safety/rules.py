@@ -62,6 +62,11 @@ _PATTERNS = {
              r"(kicked|punched|slapped|shoved|kicks|punches|slaps) me\b|(make|making) me pay|"
              r"(will|it'?ll|itll|gonna) be (my face|me) next|not allowed to (see|talk to|leave)|"
              r"tracks? my (location|phone)|knows where i live|"
+             # stalking: following, turning up, new accounts after a block, pictures of the home
+             r"(is|keeps?|kept|been) (following|stalking) me|(keeps?|kept) (showing|turning) up (at|outside)|"
+             r"shows up (at|outside) my (work|gym|house|home|flat|apartment|school|job)|"
+             r"(new|another|different) accounts?\b.{0,30}\b(every time|whenever|after|each time) i block|"
+             r"(sent|texted|messaged|left|posted) (me )?(a |an )?(photo|picture|pic) of my (house|front door|door|car|flat|apartment|window)|"
              # image-based abuse: intimate pictures posted or threatened, often for money (sextortion)
              r"(post|share|leak|send|show|publish)(ing|ed|s)? (my |the |those |these |our |intimate |private |naked |"
              r"nude )*(pictures|pics|photos|nudes|videos?|images)\b.{0,60}\b(unless|if i (don'?t|do not|won'?t)|"
@@ -113,7 +118,9 @@ _PASSIVE = re.compile(
     r"(wouldn'?t|would not|won'?t|doesn'?t) (matter|make (a|any) difference)\b.{0,20}\bif i (was|were|wasn'?t|"
     r"weren'?t|disappeared|died|was gone|vanished)|(tired|sick) of (being alive|existing|being here|living)|"
     r"(what'?s|what is) the point (of|in) (anything|trying|any of (it|this)|it all|me)\b|"
-    r"i (wish|want) (i could|to) (just )?(disappear|vanish|not exist|sleep forever|stop existing)|"
+    r"i (just |really |kinda |kind of )?(wish|want) (i could|to) (just )?(disappear|vanish|not exist|sleep forever|stop existing)|"
+    r"(would|will) (anyone|anybody) (even |really )?(notice|care|miss me)\b.{0,15}\bif i (was|were|wasn'?t|weren'?t) "
+    r"(gone|here|around|dead)|(not|stop) exist(ing)? any ?more|"
     r"(feel like|thinking (about|of)|think about|want to) (just )?(ending|end) (things|it|everything)\b|"
     r"my life is (over|ruined|finished)\b)", re.I)
 
