@@ -184,7 +184,10 @@ class DialogueTracker:
         # "i literally just said it's not about studying??" corrects; it asks for nothing to be answered
         questions = [q for q in self.acts.questions(text)
                      if not self.acts.correction.search(q) and not self.acts.clarify.search(q)]
-        state.open_question = questions[-1] if questions else None
+        # of two questions, the one a written answer can meet ("is it normal that it hurts this much?") before a
+        # last, vaguer one ("should i just end it?")
+        formed = [q for q in questions if self.acts.form(q) in {"normal", "fault", "regret"}]
+        state.open_question = (formed or questions)[-1] if questions else None
         if state.act not in {"greeting", "thanks", "closing"}:
             weight = min(1.0, len(text.split()) / 12)
             evidence = previous.problem_evidence * (CORRECTED_KEEP if corrected else 1.0)
