@@ -250,7 +250,18 @@ def test_a_correction_is_owned_and_the_misread_topic_is_dropped(fresh_agent):
     assert not set(again.reply.utterances) & set(turn.reply.utterances)
 
 
+@pytest.mark.parametrize("text", ["hey, can i talk about a living situation thing? it's kind of a mess",
+                                  "hello dear, is this where i can talk to someone?", "can i just vent for a sec?"])
+def test_asking_to_talk_is_welcomed_not_answered(fresh_agent, text):
+    turn = fresh_agent.respond(text)
+    assert turn.state.open_question is None
+    bank = fresh_agent.composer.bank
+    kinds = {bank[bank.by_id[u]].kind for u in turn.reply.utterances if u in bank.by_id}
+    assert not kinds & {"honest", "answer"}, turn.reply.text
+
+
 @pytest.mark.parametrize("text", ["it's not my fault he did that", "that's not a big deal to most people",
+                                  "a better day would be one where i still have a job lol",
                                   "it's not the first time this happened"])
 def test_an_ordinary_not_is_no_correction(settings, text):
     assert not DialogueActs(settings.data_dir).correction.search(text)

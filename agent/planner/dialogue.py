@@ -60,6 +60,7 @@ class DialogueActs:
         self.forms = {k: re.compile(v, re.I) for k, v in spec["question_forms"].items() if not k.startswith("_")}
         self.correction = re.compile(spec["correction"], re.I)
         self.clarify = re.compile(spec["clarify"], re.I)
+        self.request_to_talk = re.compile(spec["request_to_talk"], re.I)
 
     def form(self, question: str) -> str | None:
         """The kind of question a general answer can meet ('normal', 'fault'), or None."""
@@ -82,6 +83,8 @@ class DialogueActs:
         greeting, pattern, max_words = self.acts[0]
         if words <= 8 and pattern.search(text):
             return greeting  # "hi, how are you?" greets; it does not ask for an answer about the agent
+        if words <= 20 and self.request_to_talk.search(text):
+            return greeting  # "can i talk about a living situation thing?" opens; it asks for a welcome
         if self.questions(text):
             return "question"
         for act, pattern, max_words in self.acts:
@@ -182,8 +185,8 @@ class DialogueTracker:
         if state.act == "greeting" and said and max(current, key=current.get) != "general":
             state.act = "statement"  # "hi um. i think i messed up really bad at school" says what is wrong
         # "i literally just said it's not about studying??" corrects; it asks for nothing to be answered
-        questions = [q for q in self.acts.questions(text)
-                     if not self.acts.correction.search(q) and not self.acts.clarify.search(q)]
+        questions = [q for q in self.acts.questions(text) if not self.acts.correction.search(q)
+                     and not self.acts.clarify.search(q) and not self.acts.request_to_talk.search(q)]
         # of two questions, the one a written answer can meet ("is it normal that it hurts this much?") before a
         # last, vaguer one ("should i just end it?")
         formed = [q for q in questions if self.acts.form(q) in {"normal", "fault", "regret"}]
