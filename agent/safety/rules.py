@@ -77,7 +77,9 @@ _PATTERNS = {
     "harm_to_others": r"\b((kill|hurt|stab|shoot|murder) (him|her|them|someone|somebody|everyone|my \w+|the \w+ (who|at|in)\b)|"
                       r"(bring|take) a (gun|knife|weapon) to|shoot up|make (them|everyone|people|him|her|the \w+( (at|in|from) \w+)?)( \w+)? pay.{0,30}plan|"
                       r"(hurting|hurt|harm|harming|shake|shaking) (my|the) (baby|child|kid|son|daughter)\b|"
-                      r"(bring|bringing|take|taking) (in )?(my |a |his |her )?(\w+'?s )?(knife|gun|weapon)|"
+                      r"(bring|bringing) (in )?(my |a |his |her )?(\w+'?s )?(knife|gun|weapon)|"
+                      # "take my gun to work", not "will they take my guns?" (the police taking them away)
+                      r"(?<!they )(?<!cops )(?<!police )(?<!they'll )(?<!to )(take|taking) (my |a |his |her )?(\w+'?s )?(knife|gun|weapon)s? (to|in|into|with)\b|"
                       r"poison(ing)? (my |his |her |their |the )?\w+|"
                       r"(shov(e|ing)|push(ing)?) (them|someone|him|her|people)\b.{0,20}\b(onto|off|in front)|"
                       r"make (him|her|them|my \w+) regret|scared (of )?what i (might|could|will) do|"
