@@ -260,6 +260,15 @@ def test_asking_to_talk_is_welcomed_not_answered(fresh_agent, text):
     assert not kinds & {"honest", "answer"}, turn.reply.text
 
 
+def test_not_being_heard_is_owned_but_the_topic_stays(fresh_agent):
+    """Crisis round 9: 'i already said my sister can't help' ruled out money, and the rent question got a therapist."""
+    fresh_agent.respond("my landlord gave me notice, i fell behind on rent and i'm scared i'll end up homeless")
+    turn = fresh_agent.respond("i already said my sister can't really help. do you know any groups that help people "
+                               "with rent?")
+    assert turn.state.corrected and "money" not in turn.state.ruled_out and turn.state.problem == "money"
+    assert not re.search(r"therapist|counsellor", turn.reply.text, re.I), turn.reply.text
+
+
 @pytest.mark.parametrize("text", ["it's not my fault he did that", "that's not a big deal to most people",
                                   "a better day would be one where i still have a job lol",
                                   "it's not the first time this happened"])

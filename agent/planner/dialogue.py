@@ -61,6 +61,7 @@ class DialogueActs:
         self.correction = re.compile(spec["correction"], re.I)
         self.clarify = re.compile(spec["clarify"], re.I)
         self.request_to_talk = re.compile(spec["request_to_talk"], re.I)
+        self.unheard = re.compile(spec["unheard"], re.I)
 
     def form(self, question: str) -> str | None:
         """The kind of question a general answer can meet ('normal', 'fault'), or None."""
@@ -170,7 +171,8 @@ class DialogueTracker:
         current = self.lean(current, [e.problem for e in self.events.read(text)], EVENT_WEIGHT)  # "my mom died"
         current = self.lean(current, [p for p, cue in self.cues.items() if cue.search(text)], CUE_WEIGHT)  # "rent"
         corrected = bool(self.acts.correction.search(text))
-        state.corrected = corrected or bool(self.acts.clarify.search(text))  # "what does that even mean?" is owned too
+        # "what does that even mean?", "i already said my sister can't help": owned too, nothing ruled out
+        state.corrected = corrected or bool(self.acts.clarify.search(text) or self.acts.unheard.search(text))
         if corrected and previous.problem != "general":
             # "it's not about studying": what the talk was taken to be about is ruled out for a while
             state.ruled_out = (state.ruled_out + [previous.problem])[-3:]
@@ -186,6 +188,7 @@ class DialogueTracker:
             state.act = "statement"  # "hi um. i think i messed up really bad at school" says what is wrong
         # "i literally just said it's not about studying??" corrects; it asks for nothing to be answered
         questions = [q for q in self.acts.questions(text) if not self.acts.correction.search(q)
+                     and not self.acts.unheard.search(q)
                      and not self.acts.clarify.search(q) and not self.acts.request_to_talk.search(q)]
         # of two questions, the one a written answer can meet ("is it normal that it hurts this much?") before a
         # last, vaguer one ("should i just end it?")
