@@ -176,6 +176,9 @@ def test_a_line_the_person_already_made_wrong_is_not_said(fresh_agent):
                                      "i had a fight with my sister")
     assert composer.contradicted("How have you been sleeping lately?", "question", "i can't sleep, my back hurts")
     assert not composer.contradicted("Poor sleep makes everything heavier.", "reflection", "i can't sleep")
+    broken = "i fell down the stairs and broke my foot"
+    assert composer.contradicted("A short walk or some stretching can help your mind settle.", "suggestion", broken)
+    assert composer.presumes("Pain is real even when tests haven't explained it yet.", "my back has hurt for years")
     fresh_agent.respond("i've got nobody to talk to since i moved, it's just me and the cat")
     turn = fresh_agent.respond("what can i do about it?")
     assert not re.search(r"\b(a friend|someone you trust|lean on|loved one)\b", turn.reply.text, re.I), turn.reply.text
