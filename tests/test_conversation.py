@@ -176,6 +176,9 @@ def test_a_line_the_person_already_made_wrong_is_not_said(fresh_agent):
                                      "i had a fight with my sister")
     assert composer.contradicted("How have you been sleeping lately?", "question", "i can't sleep, my back hurts")
     assert not composer.contradicted("Poor sleep makes everything heavier.", "reflection", "i can't sleep")
+    assert composer.contradicted("If the person is a minor, telling a parent or school counsellor can help.",
+                                 "suggestion", "my daughter is 16 and has stopped eating")
+    assert composer.presumes("If the person is a minor, telling a parent can help.", "my dad is 82 and stopped his meds")
     broken = "i fell down the stairs and broke my foot"
     assert composer.contradicted("A short walk or some stretching can help your mind settle.", "suggestion", broken)
     assert composer.presumes("Pain is real even when tests haven't explained it yet.", "my back has hurt for years")
