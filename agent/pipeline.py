@@ -301,7 +301,7 @@ class Agent:
             words, source = self.safety.someone_else_reply(), "safety"
         else:
             words = self.safety.crisis_reply(safety.category, before, name_help=not self._help_named_lately(),
-                                             child=bool(self.safety.language.child.search(ctx.known_text)))
+                                             conversation=ctx.known_text)
             source = "crisis"
         if asked and (first_worry or safety.category in ONGOING_DANGERS):
             answer = self.composer.answer_text(ctx)  # "should I go to the police?" is answered now

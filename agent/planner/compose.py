@@ -267,7 +267,6 @@ class GroundedComposer:
             return False
         if u.problem in self.requires and not self.requires[u.problem].search(known):
             return False  # "How did things end at work?" to someone who still has the job
-            return False
         opening = " ".join(re.findall(r"[a-z']+", u.text.lower())[:3])
         if opening in ctx.state.openings or any(t.lower().startswith(opening) for t in taken):
             return False

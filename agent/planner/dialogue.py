@@ -63,6 +63,11 @@ class DialogueActs:
         self.request_to_talk = re.compile(spec["request_to_talk"], re.I)
         self.unheard = re.compile(spec["unheard"], re.I)
 
+    def asks_nothing(self, question: str) -> bool:
+        """A question that wants no answer: a correction, "what does that even mean?", "did you read what i said?",
+        "can i talk about something?"."""
+        return any(p.search(question) for p in (self.correction, self.unheard, self.clarify, self.request_to_talk))
+
     def form(self, question: str) -> str | None:
         """The kind of question a general answer can meet ('normal', 'fault'), or None."""
         return next((k for k, pattern in self.forms.items() if pattern.search(question)), None)
@@ -187,9 +192,7 @@ class DialogueTracker:
         if state.act == "greeting" and said and max(current, key=current.get) != "general":
             state.act = "statement"  # "hi um. i think i messed up really bad at school" says what is wrong
         # "i literally just said it's not about studying??" corrects; it asks for nothing to be answered
-        questions = [q for q in self.acts.questions(text) if not self.acts.correction.search(q)
-                     and not self.acts.unheard.search(q)
-                     and not self.acts.clarify.search(q) and not self.acts.request_to_talk.search(q)]
+        questions = [q for q in self.acts.questions(text) if not self.acts.asks_nothing(q)]
         # of two questions, the one a written answer can meet ("is it normal that it hurts this much?") before a
         # last, vaguer one ("should i just end it?")
         formed = [q for q in questions if self.acts.form(q) in {"normal", "fault", "regret"}]

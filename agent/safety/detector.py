@@ -219,10 +219,11 @@ class CrisisDetector:
         return state
 
     def crisis_reply(self, category: str = "suicide", state: SafetyState | None = None, name_help: bool = True,
-                     child: bool = False) -> str:
+                     conversation: str = "") -> str:
         """The reply to a turn that shows risk: the first time, the full reply for its category; after that, a
         shorter one that stays with the person and names help briefly (unless name_help is False: it was named
-        a moment ago), never the same twice in a conversation."""
+        a moment ago), never the same twice in a conversation. conversation: what the person has said, so the
+        harm-to-others reply says how to step away from a baby only where one is in it."""
         self.setup()
         earlier = state.escalations if state is not None else 0
         if earlier:
@@ -231,6 +232,7 @@ class CrisisDetector:
             return " ".join(text.split())
         if category in self._replies["first"]:
             # "lay them down somewhere safe, like their cot" only where a baby or child is in the conversation
+            child = bool(self.language.child.search(conversation))
             key = f"{category}_child" if child and f"{category}_child" in self._replies["first"] else category
             return self._replies["first"][key].format(resources=self.resources(category))
         return render(self.prompts_dir, "crisis_reply", resources=self.resources("suicide"))
