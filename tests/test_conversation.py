@@ -109,8 +109,11 @@ def test_a_conversation_answers_questions_and_never_repeats(fresh_agent):
     assert turns[1].state.problem == "job_loss" and turns[1].plan.event_scenario
     assert turns[3].state.open_question and turns[3].state.act == "question"
     bank = fresh_agent.composer.bank
-    for turn in turns[3:5]:  # each question gets an answer, a suggestion or information first
-        assert bank[bank.by_id[turn.reply.utterances[0]]].kind in {"answer", "suggestion", "information"}
+    # a decision is said back in their words, then answered; a how-to question gets concrete help first
+    echo, answer = turns[3].reply.utterances[:2]
+    assert echo.startswith("decision-echo:") and "whether to tell your parents" in turns[3].reply.text
+    assert answer.startswith("decision:") or bank[bank.by_id[answer]].kind == "answer"
+    assert bank[bank.by_id[turns[4].reply.utterances[0]]].kind in {"answer", "suggestion", "information"}
     assert bank[bank.by_id[turns[5].reply.utterances[0]]].kind == "thanks"
     stored = turns[-1].state
     assert len(stored.used) == sum(len(t.reply.utterances) for t in turns)
@@ -316,7 +319,8 @@ def test_recorded_roleplays_replay_cleanly(agent, path):
         assert text and not PLACEHOLDER.search(text), text
         if CRISIS_TEXT.search(text):
             assert turn.safety.escalate or turn.safety.check_in or turn.safety.category != "none"
-        if turn.state.open_question and turn.reply.source == "composed":
+        decided = any(u.startswith("decision:") for u in turn.reply.utterances)  # a choice said back, weighed
+        if turn.state.open_question and turn.reply.source == "composed" and not decided:
             first = next(bank[bank.by_id[u]] for u in turn.reply.utterances
                          if u in bank.by_id and bank[bank.by_id[u]].kind != "repair")  # "sorry, I misread", then
             assert first.kind in {"answer", "suggestion", "information", "honest"}, (turn.user_text, text)

@@ -26,6 +26,7 @@ from ..affect.strategy import StrategyChoice
 from ..embeddings import Embedder
 from ..types import AgentEmotion, DialogueState, Plan, ReplyInfo, UserState
 from .bank import GENERAL, KIND_STRATEGY, ResponseBank
+from .decision import Decision, DecisionReader
 from .dialogue import SENTENCE_END, DialogueTracker
 from .esconv_text import details_fit
 from .gate import ASKS_WHEN, SAID_WHEN, presumed_feelings
@@ -51,6 +52,7 @@ CRISIS, CRISIS_TURNS = "crisis", 3
 MAX_EVENTS = 2              # events named back in one reply
 QUESTION_ALONE_WORDS = 7   # a question shorter than this is read with the sentence before it
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
+STRONG_ANSWER = 0.8         # a written answer whose listed question is this close beats the general decision line
 
 
 @dataclass
@@ -88,6 +90,7 @@ class GroundedComposer:
         self.tracker.setup()
         self.shapes = json.loads((self.data_dir / "reply_shapes.json").read_text())
         self.events = self.tracker.events
+        self.decisions = DecisionReader(self.data_dir)
         self.strategy_specs = json.loads((self.data_dir / "strategies.json").read_text())["strategies"]
         types = json.loads((self.data_dir / "problem_types.json").read_text())
         self.problem_label = {k: v["label"] for k, v in types.items() if not k.startswith("_")}
@@ -411,6 +414,23 @@ class GroundedComposer:
                     return int(index)
         return None
 
+    def decision(self, ctx: TurnContext, problem: str) -> Decision | None:
+        """The answer to a decision question of this message, said back in the person's words (decision.py)."""
+        if problem in {CRISIS, SOMEONE_AT_RISK} or ctx.state.act in {"greeting", "thanks", "closing"}:
+            return None
+        asked = [q for q in self.tracker.acts.questions(ctx.user_text) if not self.tracker.acts.asks_nothing(q)]
+        questions = ([ctx.state.open_question] if ctx.state.open_question else []) + asked[::-1]
+        if not questions:
+            return None
+        return self.decisions.answer(questions, ctx.user_text, ctx.known_text, ctx.state.used)
+
+    def listed_match(self, ctx: TurnContext, index: int) -> float:
+        """How close the person's question is to the closest question an answer was written for (0 for none)."""
+        listed = self.bank.question_owner == index
+        if not listed.any() or not ctx.state.open_question:
+            return 0.0
+        return float((self.bank.question_vectors[listed] @ self.question_vector(ctx, ctx.state.open_question)).max())
+
     def answer_text(self, ctx: TurnContext) -> str:
         """The answer to this turn's direct question alone (beside a safety reply), recorded as said; or ""."""
         self.setup()
@@ -427,62 +447,79 @@ class GroundedComposer:
         self.setup()
         query = self.query(ctx)
         problem = self.problem(ctx)
-        chosen: list[int] = []
-        texts: list[str] = []
+        chosen: list[int] = []                 # bank utterances said
+        said: list[tuple[str, str, str]] = []  # (utterance id, kind, text) of everything said, in order
         kinds = list(ctx.shape) or self.shape(ctx, plan.strategy)
-        said_events: list[str] = []
+
+        def say_bank(index: int) -> str:
+            chosen.append(index)
+            said.append((self.bank.id_of(index), self.bank[index].kind, self.bank[index].text))
+            return self.bank[index].text
+
+        def say(utterance_id: str, kind: str, text: str) -> str:
+            said.append((utterance_id, kind, text))
+            return text
+
+        texts = lambda: [text for _, _, text in said]  # noqa: E731
         if ctx.state.act not in {"greeting", "thanks", "closing"}:
             # their event, named back once: "I'm so sorry about your mom." (data/life_events.json)
-            for event in self.events.new(ctx.user_text, ctx.state.acknowledged)[:MAX_EVENTS]:
-                said_events.append(f"event:{event.key}")
+            events = self.events.new(ctx.user_text, ctx.state.acknowledged)[:MAX_EVENTS]
+            for event in events:
                 ctx.state.acknowledged = (ctx.state.acknowledged + [event.key])[-20:]
-                texts.append(event.text)
-                yield event.text
-            if ctx.state.corrected and not said_events:
+                yield say(f"event:{event.key}", "acknowledgement", event.text)
+            if ctx.state.corrected and not events:
                 # they said we got it wrong: own it first, and don't reflect what we may still misread
-                repair = self.pick(ctx, "repair", query, GENERAL, texts, [])
+                repair = self.pick(ctx, "repair", query, GENERAL, texts(), [])
                 if repair is not None:
-                    chosen.append(repair)
-                    texts.append(self.bank[repair].text)
-                    yield texts[-1]
-            if (said_events or ctx.state.corrected) and kinds[:1] == ["reflection"] and len(kinds) > 1:
+                    yield say_bank(repair)
+            if (events or ctx.state.corrected) and kinds[:1] == ["reflection"] and len(kinds) > 1:
                 kinds = kinds[1:]  # the event named back is this turn's reflection
-        if ctx.state.open_question:
+        decision = self.decision(ctx, problem)
+        if decision is not None:
+            # "should i confront them or let it go?": the choice said back, then how to weigh it, or a written
+            # answer made for this very question
+            yield say(decision.echo[0], "reflection", decision.echo[1])
+            index = self.answer(ctx, ctx.state.open_question, problem, []) if ctx.state.open_question else None
+            if index is not None and self.listed_match(ctx, index) >= STRONG_ANSWER:
+                yield say_bank(index)
+            else:
+                yield say(decision.line[0], "answer", decision.line[1])
+            kinds = kinds[1:]
+        elif ctx.state.open_question:
             index = self.answer(ctx, ctx.state.open_question, problem, [])
             if index is None and problem == CRISIS:
                 closeness = self.bank.text_vectors @ self.embedder.encode_one(ctx.state.open_question)
-                index = self.pick(ctx, "answer", query, CRISIS, texts, [], closeness)
+                index = self.pick(ctx, "answer", query, CRISIS, texts(), [], closeness)
             elif index is None:  # nothing fits: say so honestly rather than answer another question
-                index = self.pick(ctx, "honest", query, GENERAL, texts, [])
+                index = self.pick(ctx, "honest", query, GENERAL, texts(), [])
             if index is not None:
-                chosen.append(index)
-                texts.append(self.bank[index].text)
                 kinds = kinds[1:]
-                yield texts[-1]
+                yield say_bank(index)
         for slot, kind in enumerate(kinds):
-            if sum(len(t.split()) for t in texts) >= self.max_words * 0.6:
+            words = sum(len(t.split()) for t in texts())
+            if decision is not None and kind == "question" and decision.follow_up is not None:
+                # "which way are you leaning?" after a decision's answer, where the reply has room for it
+                if words + len(decision.follow_up[1].split()) <= self.max_words:
+                    yield say(decision.follow_up[0], "question", decision.follow_up[1])
+                continue
+            if words >= self.max_words * 0.6:
                 break
             # the opening reflection answers what this message is about when it says something new and clear
             disclosure = ctx.state.message_problem if problem != CRISIS else ""
-            topic = disclosure if slot == 0 and not texts and disclosure else problem
-            index = self.pick(ctx, kind, query, topic, texts, [self.bank.id_of(i) for i in chosen])
+            topic = disclosure if slot == 0 and not said and disclosure else problem
+            taken = [self.bank.id_of(i) for i in chosen]
+            index = self.pick(ctx, kind, query, topic, texts(), taken)
             if index is None and kind in {"reflection", "affirmation"}:
                 other = "affirmation" if kind == "reflection" else "reflection"
-                index = self.pick(ctx, other, query, problem, texts, [self.bank.id_of(i) for i in chosen])
-            if index is None:
-                continue
-            chosen.append(index)
-            texts.append(self.bank[index].text)
-            yield texts[-1]
-        if not texts:
+                index = self.pick(ctx, other, query, problem, texts(), taken)
+            if index is not None:
+                yield say_bank(index)
+        if not said:
             warnings.append("no bank utterance fitted this turn; a general reflection was used")
-            index = self.pick(ctx, "reflection", query, GENERAL, [], []) or 0
-            chosen.append(index)
-            texts.append(self.bank[index].text)
-            yield texts[-1]
-        plan.exemplars = texts
-        ids = said_events + [self.bank.id_of(i) for i in chosen]
-        suggested = any(self.bank[i].kind in {"suggestion", "answer", "information"} for i in chosen)
-        DialogueTracker.record_reply(ctx.state, ctx.turn_index, ids, " ".join(texts), suggested=suggested,
-                                     kinds=["acknowledgement"] * len(said_events) + [self.bank[i].kind for i in chosen])
-        yield ReplyInfo(text=" ".join(texts), source="composed", utterances=ids)
+            yield say_bank(self.pick(ctx, "reflection", query, GENERAL, [], []) or 0)
+        plan.exemplars = texts()
+        ids = [i for i, _, _ in said]
+        suggested = any(kind in {"suggestion", "answer", "information"} for _, kind, _ in said)
+        DialogueTracker.record_reply(ctx.state, ctx.turn_index, ids, " ".join(texts()), suggested=suggested,
+                                     kinds=[kind for _, kind, _ in said])
+        yield ReplyInfo(text=" ".join(texts()), source="composed", utterances=ids)

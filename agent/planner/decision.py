@@ -1,0 +1,171 @@
+"""Decision questions ("should i confront them or just let it go?"): the choice said back in the person's own words,
+then one reviewed line on how to weigh that kind of choice (data/decision_answers.json).
+
+A bank answer meets a question only as well as one of its listed questions resembles it, and decisions come in
+endless wordings; in role-plays they went unanswered or met a different question ("talk to someone outside the
+family" to "should i talk to my other cousin about it?"). Here nothing is generated: the options are the person's
+own words with the pronouns turned round ("my boss" → "your boss"), checked word for word against what they said,
+and the advice is a whole written line chosen by what the options do (talk, leave, go higher, …).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .esconv_text import details_fit
+
+MAX_OPTION_WORDS = 14   # a longer option reads as a quote, not a choice
+# the person's pronouns turned to the listener's: "should i tell my mom" → "tell your mom"
+PRONOUNS = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "i'm": "you're",
+            "im": "you're", "i've": "you've", "ive": "you've", "i'd": "you'd", "i'll": "you'll", "am": "are"}
+SPLIT_OR = re.compile(r",?\s+or\s+", re.I)
+PAST_BE = re.compile(r"\byou (was|wasn't|wasnt)\b")  # "i was wrong" turned: "you were wrong"
+BARE = {"be", "do", "go on", "do it", "do that", "do this"}  # "how careful should i be": no choice to say back
+
+
+@dataclass
+class Decision:
+    options: list[str]   # as "to"-infinitives without "to", in the listener's pronouns: ["confront her", "let it go"]
+    kinds: list[str]     # what each option does (data/decision_answers.json kinds), "" for none
+    echo: tuple[str, str]  # (utterance id, text): the choice said back
+    line: tuple[str, str]  # … how to weigh that kind of choice
+    follow_up: tuple[str, str] | None  # … a question about the choice, where the reply has room for one
+
+
+def _verb_forms():
+    from lemminflect import getAllLemmas, getInflection, getLemma  # small, pure Python (MIT): lazy like every model
+
+    return getAllLemmas, getInflection, getLemma
+
+
+class DecisionReader:
+    def __init__(self, data_dir: Path):
+        spec = json.loads((Path(data_dir) / "decision_answers.json").read_text())
+        reading = spec["reading"]
+        self.asks = [re.compile(p, re.I) for p in reading["asks"]]
+        self.refers = re.compile(reading["refers"], re.I)
+        self.plans = [re.compile(p, re.I) for p in reading["plans"]]
+        fillers = "|".join(re.escape(f) for f in sorted(reading["fillers"], key=len, reverse=True))
+        self.fillers = re.compile(rf"^(?:(?:{fillers})\b[\s,]*)+", re.I)
+        trailing = "|".join(re.escape(t) for t in sorted(reading["trailing"], key=len, reverse=True))
+        self.trailing = re.compile(rf"(?:[\s,]+(?:{trailing}))+\W*$", re.I)
+        self.worry = set(reading["worry"])
+        self.auxiliaries = set(reading["auxiliaries"])
+        self.reject = set(reading["reject"])
+        self.kinds = {k: re.compile(v, re.I) for k, v in spec["kinds"].items()}
+        self.echo, self.lines, self.follow_up = spec["echo"], spec["lines"], spec["follow_up"]
+
+    # -- reading the options ------------------------------------------------------------------------------------
+    def options(self, question: str, message: str) -> list[str]:
+        """The options the question weighs, as bare verb phrases in the person's words; [] when it asks no choice
+        that can be said back faithfully."""
+        question = question.strip().rstrip("?!. ")
+        for pattern in self.asks:
+            m = pattern.search(question)
+            if m:
+                return self._clean(m.group("opts") if m.groupdict().get("opts") else None,
+                                   m.groupdict().get("ing"))
+        refers = self.refers.search(question)
+        if refers:
+            # "i was thinking of talking to my other cousin. is that a good idea?": the plan said before it
+            at = message.find(question)
+            before = message[:at + refers.start()] if at >= 0 else message
+            for pattern in self.plans:
+                found = list(pattern.finditer(before))
+                if found:
+                    m = found[-1]
+                    return self._clean(m.groupdict().get("opts"), m.groupdict().get("ing"))
+        return []
+
+    def _clean(self, bare: str | None, ing: str | None) -> list[str]:
+        get_lemmas, _, get_lemma = _verb_forms()
+        text = bare if bare is not None else ing
+        if not text:
+            return []
+        options: list[str] = []
+        for n, part in enumerate(SPLIT_OR.split(self.trailing.sub("", text.strip().rstrip("?!. ")))):
+            # an option ends at its first comma: "drop one club, would that be fair", "tell them, i feel so weak"
+            part = self.fillers.sub("", part.split(",")[0].strip()).strip(" ,")
+            words = part.split()
+            if not words:
+                continue
+            first = words[0].lower()
+            if first in {"not", "no", "nah"}:
+                break  # "… or not": a yes/no question
+            if n > 0 and (first in self.worry or " ".join(words[:2]).lower() in self.worry):
+                break  # "… or would that make it worse": a worry, not an option
+            lemma = get_lemma(first, upos="VERB") if get_lemmas(first, upos="VERB") else ()
+            if not lemma or first in self.auxiliaries:
+                if n == 0:
+                    return []
+                options[-1] = f"{options[-1]} or {part}"  # "a payment plan or more time": one option, two nouns
+                continue
+            if lemma[0] == "be" and len(words) > 1 and words[1].lower().endswith("ing"):
+                # "should i be calling 211" → "call 211"
+                words, lemma = words[1:], get_lemma(words[1].lower(), upos="VERB") or (words[1],)
+            options.append(" ".join([lemma[0]] + words[1:]))  # "asked a colleague" → "ask a colleague"
+        options = [self._turned(o) for o in options[:2]]
+        if not options or any(o is None or o in BARE for o in options):
+            return []
+        return options  # type: ignore[return-value]
+
+    def _turned(self, option: str) -> str | None:
+        words = re.findall(r"[\w']+|[^\w\s]", option)
+        if len(words) > MAX_OPTION_WORDS or any(w.lower() in self.reject for w in words):
+            return None
+        out = [PRONOUNS.get(w.lower(), w) for w in words]
+        text = PAST_BE.sub(lambda m: "you were" if m.group(1) == "was" else "you weren't", " ".join(out))
+        return re.sub(r"\s+([,.;:!?'])", r"\1", text).replace(" n't", "n't")
+
+    def kind(self, option: str) -> str:
+        return next((k for k, pattern in self.kinds.items() if pattern.search(option)), "")
+
+    @staticmethod
+    def ing(option: str) -> str | None:
+        """The option as an -ing form, or None where that reads badly ("keep seeing her", "wait and see")."""
+        _, get_inflection, _ = _verb_forms()
+        first, _, rest = option.partition(" ")
+        second = rest.split(" ")[0] if rest else ""
+        if second.endswith("ing") or " and " in option:
+            return None
+        form = get_inflection(first, "VBG")
+        return f"{form[0] if form else first + 'ing'} {rest}".strip()
+
+    # -- the answer ---------------------------------------------------------------------------------------------
+    def line_key(self, kinds: list[str]) -> str:
+        present = [k for k in kinds if k]
+        if len(present) == 2:
+            for key in (f"{present[0]}+{present[1]}", f"{present[1]}+{present[0]}"):
+                if key in self.lines:
+                    return key
+        for k in present:  # the first option's kind speaks for the choice: "talk to her or wait and see"
+            if k in self.lines:
+                return k
+        return "any_two" if len(kinds) == 2 else "any_one"
+
+    def answer(self, questions: list[str], message: str, known_text: str, used: list[str]) -> Decision | None:
+        """The decision answer for the first of these questions that weighs a choice, or None. used: utterance ids
+        already said in this conversation (the echo, the line and the follow-up are varied, never repeated)."""
+        options = next((found for q in questions if (found := self.options(q, message))), [])
+        if not options:
+            return None
+        kinds = [self.kind(o) for o in options]
+        fields = {"a": options[0], "a_ing": self.ing(options[0])}
+        if len(options) == 2:
+            fields |= {"b": options[1], "b_ing": self.ing(options[1])}
+        count = "two" if len(options) == 2 else "one"
+        echo = next(((f"decision-echo:{count}:{n}", t.format(**fields))
+                     for n, t in enumerate(self.echo[count])
+                     if f"decision-echo:{count}:{n}" not in used
+                     and not ("_ing}" in t and None in fields.values())), None)  # "keeping seeing her": no -ing
+        key = self.line_key(kinds)
+        generic = f"any_{count}"
+        lines = [(f"decision:{k}:{n}", t) for k in dict.fromkeys([key, generic]) for n, t in enumerate(self.lines[k])]
+        line = next(((i, t) for i, t in lines if i not in used), None)
+        if echo is None or line is None or not details_fit(echo[1], known_text):
+            return None
+        follow_up = next(((f"decision-follow-up:{n}", t) for n, t in enumerate(self.follow_up)
+                          if f"decision-follow-up:{n}" not in used), None)
+        return Decision(options=options, kinds=kinds, echo=echo, line=line, follow_up=follow_up)

@@ -1,0 +1,103 @@
+"""Decision questions: the options read from the person's own words, said back faithfully, and weighed by a
+written line for that kind of choice (agent/planner/decision.py)."""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+
+from agent.planner.decision import PRONOUNS, DecisionReader
+from agent.planner.dialogue import DialogueActs
+
+DATA = Path(__file__).parent / "data" / "decision_questions.tsv"  # written by a helper from ESC-Eval cards 21–99
+
+
+@pytest.fixture(scope="module")
+def reader(settings):
+    return DecisionReader(settings.data_dir)
+
+
+@pytest.fixture(scope="module")
+def acts(settings):
+    return DialogueActs(settings.data_dir)
+
+
+def _decide(reader, acts, message, used=()):
+    questions = acts.questions(message) or [message]
+    return reader.answer(questions[::-1], message, message, list(used))
+
+
+@pytest.mark.parametrize("message, options, kinds", [
+    ("should i confront the employee, or go to my bosses first?", ["confront the employee", "go to your bosses first"],
+     ["talk", "escalate"]),
+    ("i love this place. should i just move out or try to fix things with them?",
+     ["move out", "try to fix things with them"], ["leave", "stay"]),
+    ("i was thinking of talking to my other cousin about it, do you think that's a good idea or would it feel like "
+     "going behind her back?", ["talk to your other cousin about it"], ["consult"]),
+    ("should i tell my coworker what i've seen, or is that just going to get us both in trouble?",
+     ["tell your coworker what you've seen"], ["disclose"]),
+    ("should i just apologize to keep the peace even though i don't think i was wrong?",
+     ["apologize to keep the peace even though you don't think you were wrong"], ["apologize"]),
+    ("should i ask them for a payment plan or more time?", ["ask them for a payment plan or more time"], ["request"]),
+    ("would it be bad if i asked a colleague on another team for help", ["ask a colleague on another team for help"],
+     ["request"]),
+    ("should i be talking to a doctor about the depression stuff too or is that pointless?",
+     ["talk to a doctor about the depression stuff too"], ["professional"]),
+    ("should i break up with him or not", ["break up with him"], ["leave"]),
+    ("should i go above them, like to a dean or something?", ["go above them"], ["escalate"]),
+])
+def test_the_options_are_read_from_their_words(reader, acts, message, options, kinds):
+    decision = _decide(reader, acts, message)
+    assert decision is not None and decision.options == options and decision.kinds == kinds
+    assert decision.line[0].startswith("decision:")
+
+
+@pytest.mark.parametrize("message", [
+    "but like how should i study for a test with no guide?",           # a how-to question, not a choice
+    "is it normal to still feel this bad weeks later?",
+    "my granddaughter says i should try online dating. is that silly at my age?",  # someone else's idea, a judgement
+    "how careful should i be?",
+    "should you tell me what to do?",
+    "i feel so lost lately",
+])
+def test_no_choice_is_read_where_none_was_asked(reader, acts, message):
+    assert _decide(reader, acts, message) is None
+
+
+def _theirs(word: str, said: set[str]) -> bool:
+    """The word is in their message, or is one of their pronouns turned round ("your" for "my")."""
+    return word in said or any(PRONOUNS.get(w) == word for w in said) or (word == "were" and "was" in said)
+
+
+def test_said_back_only_in_their_own_words(reader, acts):
+    """Over 150 decision messages written for the purpose: every word of a choice said back is the person's own (a
+    verb's form aside), and most of them are read."""
+    rows = list(csv.DictReader(DATA.open(encoding="utf-8"), delimiter="\t"))
+    read = 0
+    for row in rows:
+        decision = _decide(reader, acts, row["message"])
+        if decision is None:
+            continue
+        read += 1
+        said = {w.lower() for w in re.findall(r"[\w']+", row["message"])}
+        for option in decision.options:
+            head, *rest = re.findall(r"[\w']+", option.lower())
+            assert all(_theirs(w, said) or w == "weren't" for w in rest), (row["message"], option)
+            assert option in decision.echo[1] or reader.ing(option) in decision.echo[1]
+    assert read >= 0.8 * len(rows)
+
+
+def test_a_second_decision_is_weighed_in_other_words(reader, acts):
+    message = "should i say something or just stop making plans?"
+    first = _decide(reader, acts, message)
+    again = _decide(reader, acts, message, used=[first.echo[0], first.line[0], first.follow_up[0]])
+    assert again.echo[0] != first.echo[0] and again.line[0] != first.line[0]
+    assert again.follow_up[0] != first.follow_up[0]
+
+
+def test_every_line_is_written_for_a_known_kind(reader):
+    kinds = set(reader.kinds) | {"any_one", "any_two"}
+    for key in reader.lines:
+        assert set(key.split("+")) <= kinds, key
