@@ -187,6 +187,15 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category="suicide",
                                     reason=f"a passive wish or hopelessness: '{passive}' (p={probability:.2f}): "
                                            "a gentle check-in")
+        if probability >= threshold and category not in SELF_RISK:
+            # abuse or harm to others on the head's reading alone, below its own bar: the check-in asks about
+            # ending one's life, which fits neither ("stay or go?" after an old assault got it); fear of someone
+            # now ("he's smashing things and coming up the stairs") gets that danger's help
+            if emotion is not None and emotion.label == "fear" and category == "abuse":
+                return SafetyAssessment(risk_level="high", escalate=True, category=category,
+                                        reason=f"afraid, and reads as {category} (p={probability:.2f})")
+            return SafetyAssessment(risk_level="low", escalate=False, category=category,
+                                    reason=f"some resemblance to a {category} risk (p={probability:.2f})")
         if probability >= threshold:  # the head's own escalation point: for suicide and self-harm, ask directly
             if distressed:
                 # not sure enough to take over the turn, too close to let pass: answer, and ask
