@@ -114,6 +114,7 @@ class GroundedComposer:
                            for name, spec in filters["presumed_situations"].items() if not name.startswith("_")]
         self.requires = {problem: stems(words) for problem, words in filters["problem_requires"].items()
                          if not problem.startswith("_")}
+        self.judgements = re.compile(r"\b(" + "|".join(map(re.escape, filters["judgement_words"])) + r")\b", re.I)
         self.contradictions = [(stems(spec["line"]), stems(spec["said"]), set(spec.get("kinds", [])))
                                for name, spec in filters["contradicted"].items() if not name.startswith("_")]
         self._ready = True
@@ -268,6 +269,9 @@ class GroundedComposer:
             return False
         if self.presumes(u.text, known) or self.contradicted(u.text, u.kind, known):
             return False
+        if u.kind == "answer" and any(not re.search(rf"\b{re.escape(m.group(1))}\b", known, re.I)
+                                      for m in self.judgements.finditer(u.text)):
+            return False  # "No, it isn't pathetic" to "is that dumb?"
         if u.problem in self.requires and not self.requires[u.problem].search(known):
             return False  # "How did things end at work?" to someone who still has the job
         opening = " ".join(re.findall(r"[a-z']+", u.text.lower())[:3])
