@@ -21,6 +21,7 @@ MAX_OPTION_WORDS = 14   # a longer option reads as a quote, not a choice
 PRONOUNS = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "i'm": "you're",
             "im": "you're", "i've": "you've", "ive": "you've", "i'd": "you'd", "i'll": "you'll", "am": "are"}
 SPLIT_OR = re.compile(r",?\s+or\s+", re.I)
+CLAUSE_END = re.compile(r",|\s+but\s+", re.I)
 PAST_BE = re.compile(r"\byou (was|wasn't|wasnt)\b")  # "i was wrong" turned: "you were wrong"
 BARE = {"be", "do", "go on", "do it", "do that", "do this"}  # "how careful should i be": no choice to say back
 
@@ -86,8 +87,9 @@ class DecisionReader:
             return []
         options: list[str] = []
         for n, part in enumerate(SPLIT_OR.split(self.trailing.sub("", text.strip().rstrip("?!. ")))):
-            # an option ends at its first comma: "drop one club, would that be fair", "tell them, i feel so weak"
-            part = self.fillers.sub("", part.split(",")[0].strip()).strip(" ,")
+            # an option ends at its first comma or "but": "drop one club, would that be fair", "tell them, i feel so
+            # weak", "start looking but i'm scared to leave"
+            part = self.fillers.sub("", CLAUSE_END.split(part)[0].strip()).strip(" ,")
             words = part.split()
             if not words:
                 continue
