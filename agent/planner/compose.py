@@ -52,6 +52,7 @@ CRISIS, CRISIS_TURNS = "crisis", 3
 MAX_EVENTS = 2              # events named back in one reply
 QUESTION_ALONE_WORDS = 7   # a question shorter than this is read with the sentence before it
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
+SHARED_WORD_BONUS = 0.1     # per content word an answer shares with the question (two at most)
 STRONG_ANSWER = 0.8         # a written answer whose listed question is this close beats the general decision line
 
 
@@ -70,6 +71,9 @@ class TurnContext:
     def known_text(self) -> str:
         """Everything the person has said: details a reply may mention must be in here."""
         return " ".join([self.user_text] + [u for u, _ in self.history])
+
+
+FRAME_WORDS = {"normal", "feel", "feeling", "like", "just", "really", "okay", "this", "that", "think", "know", "want"}
 
 
 def _words(text: str) -> set[str]:
@@ -99,6 +103,7 @@ class GroundedComposer:
         # the words a real supporter turn may use: function words and the vocabulary of Attune's general
         # knowledge, so the turns said are the ones that fit any conversation ("How are you feeling about it?")
         general = [u.text for u in self.bank.utterances if u.source == "attune" and u.problem == GENERAL]
+        self.function_words = _words(" ".join(ENGLISH_STOP_WORDS)) | FRAME_WORDS
         self.vocabulary = _words(" ".join(ENGLISH_STOP_WORDS)) | _words(" ".join(general))
         self.specific_words = [_words(u.text) - self.vocabulary for u in self.bank.utterances]
         # a real supporter turn that points at something of its own dialogue ("What do you do when it happens?")
@@ -245,6 +250,18 @@ class GroundedComposer:
             allowed &= closeness < NEAR_REPEAT
         return allowed
 
+    def _stems(self, text: str) -> set[str]:
+        """Content words cut to five letters ('guilty', 'guilt'), without function words or the question's frame."""
+        return {w[:5] for w in _words(text) - self.function_words if len(w) >= 4}
+
+    def _plausible(self, ctx: TurnContext, problem: str) -> np.ndarray:
+        """Utterances of another problem type this conversation could be about (never in a safety frame)."""
+        if problem in {CRISIS, SOMEONE_AT_RISK}:
+            return np.zeros(len(self.bank.utterances), bool)
+        plausible = [p for p, score in ctx.state.problem_scores.items()
+                     if score >= PLAUSIBLE_PROBLEM and p not in ctx.state.ruled_out]
+        return self._allowed(ctx, "any") & np.isin(self.bank.problem, plausible)
+
     def presumes(self, text: str, known: str) -> bool:
         """The line names someone of a kind the person never mentioned ("family pressure" to a student who spoke
         only of exams; naming them as someone to turn to, "a friend or family member", is fine) or a situation they
@@ -365,7 +382,8 @@ class GroundedComposer:
         if form is None or not len(self.bank.question_owner):
             return None
         bank, pattern = self.bank, self.tracker.acts.forms[form]
-        allowed = self._allowed(ctx, problem)
+        allowed = self._allowed(ctx, problem) | self._plausible(ctx, problem)  # "is it normal to feel this guilty
+        # about someone dying?" while the talk was about back pain: grief's answer
         asked = self.question_vector(ctx, question)
         similarity, engages = bank.question_vectors @ asked, bank.text_vectors @ asked
         best: dict[int, float] = {}
@@ -374,7 +392,9 @@ class GroundedComposer:
             fit = float(similarity[n] + engages[owner])
             needed = GENERAL_FORM_MATCH if bank.problem[owner] == GENERAL else FORM_MATCH
             if allowed[owner] and pattern.search(bank.question_text[n]) and fit >= needed:
-                best[owner] = max(best.get(owner, -1.0), fit + SPECIFIC_BONUS * (bank.problem[owner] == problem))
+                shared = len(self._stems(question) & self._stems(bank[owner].text))  # "guilty" ~ "Guilt is …"
+                best[owner] = max(best.get(owner, -1.0), fit + SPECIFIC_BONUS * (bank.problem[owner] == problem)
+                                  + SHARED_WORD_BONUS * min(shared, 2))
         for owner, _ in sorted(best.items(), key=lambda kv: -kv[1]):
             if bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
                 return owner
@@ -389,10 +409,7 @@ class GroundedComposer:
             best: dict[int, float] = {}
             for owner, s in zip(bank.question_owner, similarity):
                 best[owner] = max(best.get(owner, -1.0), float(s))
-            # another problem type's answer only where that problem is plausible here, never the safety ones
-            plausible = [p for p, score in ctx.state.problem_scores.items() if score >= PLAUSIBLE_PROBLEM]
-            anywhere = self._allowed(ctx, problem) | (np.isin(bank.problem, plausible)
-                                                      & (problem not in {CRISIS, SOMEONE_AT_RISK}))
+            anywhere = self._allowed(ctx, problem) | self._plausible(ctx, problem)
             for owner, s in sorted(best.items(), key=lambda kv: -kv[1]):
                 if s < ANSWER_MATCH:
                     break

@@ -173,8 +173,9 @@ class DialogueTracker:
         state = previous.model_copy(deep=True)
         state.act = self.acts.act(text)
         current = self.problems.scores(vector)
-        current = self.lean(current, [e.problem for e in self.events.read(text)], EVENT_WEIGHT)  # "my mom died"
         current = self.lean(current, [p for p, cue in self.cues.items() if cue.search(text)], CUE_WEIGHT)  # "rent"
+        # an event last: "my mom passed, probably covid" is grief, whatever the word "covid" leans to
+        current = self.lean(current, [e.problem for e in self.events.read(text)], EVENT_WEIGHT)  # "my mom died"
         corrected = bool(self.acts.correction.search(text))
         # "what does that even mean?", "i already said my sister can't help": owned too, nothing ruled out
         state.corrected = corrected or bool(self.acts.clarify.search(text) or self.acts.unheard.search(text))

@@ -144,9 +144,11 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, category="none",
                                     reason="talks about the topic, or only says there is no risk")
         probability, category, sentence = self.riskiest(read)
-        if category == "harm_to_others" and not self.language.harm_by_writer(read):
+        if category == "harm_to_others" and not self.language.harm_by_writer(read) \
+                and not (probability >= self.escalate_threshold and self.language.writer_acts(sentence)):
             # the head alone hears violence in a fence row or a child-support question: an urge to hurt someone
-            # is read only in the writer's own words
+            # is read in the writer's own words, or where the head is sure and the writer is the one acting
+            # ("been planning to take my dad's gun in on monday")
             probability, category = 0.0, "none"
         if probability >= self.escalate_threshold and category in SELF_RISK \
                 and self.language.only_about_others(sentence):

@@ -32,6 +32,7 @@ class ConversationLanguage:
         self.unsure = re.compile(spec["check_in_unsure"], re.I)
         self.reported = re.compile(spec["reported_speech"], re.I)
         self.harm_intent = re.compile(spec["harm_intent"], re.I)
+        self.writer_agency = re.compile(spec["writer_agency"], re.I)
         self.child = re.compile(spec["child"], re.I)
 
     def readable(self, text: str) -> str:
@@ -72,6 +73,11 @@ class ConversationLanguage:
     def harm_by_writer(self, text: str) -> bool:
         """The writer's own act or urge to hurt someone ("I had a flash of wanting to shake him"), not denied."""
         return bool(self.harm_intent.search(text))
+
+    def writer_acts(self, sentence: str) -> bool:
+        """The writer acts or plans in the sentence ("I've been parked outside his house", "been planning to …"),
+        so a reading of harm to others is about them, not a row between neighbours."""
+        return bool(self.writer_agency.search(sentence.strip()))
 
     def between_others(self, sentence: str) -> bool:
         """Someone else hurting or threatening a third person ("he might kill her"), the writer not among them."""
