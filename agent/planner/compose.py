@@ -95,6 +95,7 @@ class GroundedComposer:
         self.shapes = json.loads((self.data_dir / "reply_shapes.json").read_text())
         self.events = self.tracker.events
         self.decisions = DecisionReader(self.data_dir)
+        self.decisions.warm()
         self.strategy_specs = json.loads((self.data_dir / "strategies.json").read_text())["strategies"]
         types = json.loads((self.data_dir / "problem_types.json").read_text())
         self.problem_label = {k: v["label"] for k, v in types.items() if not k.startswith("_")}
