@@ -101,3 +101,14 @@ def test_every_line_is_written_for_a_known_kind(reader):
     kinds = set(reader.kinds) | {"any_one", "any_two"}
     for key in reader.lines:
         assert set(key.split("+")) <= kinds, key
+
+
+def test_a_worry_about_how_it_looks_is_met_in_their_word(reader, acts):
+    decision = _decide(reader, acts, "should i pull him aside and confront him or would that make me look insecure?")
+    assert decision.follow_up[0].startswith("decision-seems") and "insecure" in decision.follow_up[1]
+    quiet = _decide(reader, acts, "should i just quit or is that crazy?")  # leaving: no "it'll come across" line
+    assert not quiet.follow_up[0].startswith("decision-seems")
+
+
+def test_a_question_about_what_to_believe_is_no_choice(reader, acts):
+    assert _decide(reader, acts, "do you think he's right? should i believe him?") is None

@@ -53,6 +53,7 @@ MAX_EVENTS = 2              # events named back in one reply
 QUESTION_ALONE_WORDS = 7   # a question shorter than this is read with the sentence before it
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
 SHARED_WORD_BONUS = 0.1     # per content word an answer shares with the question (two at most)
+DECISION_EXTRA_WORDS = 10   # a decision said back, weighed and its worry met may run a little past the usual length
 STRONG_ANSWER = 0.8         # a written answer whose listed question is this close beats the general decision line
 
 
@@ -507,6 +508,12 @@ class GroundedComposer:
             else:
                 yield say(decision.line[0], "answer", decision.line[1])
             kinds = kinds[1:]
+            worry = decision.follow_up
+            if worry is not None and worry[0].startswith("decision-seems"):
+                # "or would that make me look insecure?" is part of what they asked: met before anything else
+                if sum(len(t.split()) for t in texts()) + len(worry[1].split()) <= self.max_words + DECISION_EXTRA_WORDS:
+                    yield say(worry[0], "affirmation", worry[1])
+                kinds = [k for k in kinds if k != "question"]
         elif ctx.state.open_question:
             index = self.answer(ctx, ctx.state.open_question, problem, [])
             if index is None and problem == CRISIS:

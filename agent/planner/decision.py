@@ -16,10 +16,11 @@ from pathlib import Path
 
 from .esconv_text import details_fit
 
-MAX_OPTION_WORDS = 14   # a longer option reads as a quote, not a choice
+KIND_WORDS = 7          # an option's kind is read in its first words: what it does, not what it is about
+MAX_OPTION_WORDS = 18   # a longer option reads as a quote, not a choice
 # the person's pronouns turned to the listener's: "should i tell my mom" → "tell your mom"
 PRONOUNS = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "i'm": "you're",
-            "im": "you're", "i've": "you've", "ive": "you've", "i'd": "you'd", "i'll": "you'll", "am": "are"}
+            "im": "you're", "i've": "you've", "ive": "you've", "i'd": "you'd", "id": "you'd", "i'll": "you'll", "am": "are"}
 SPLIT_OR = re.compile(r",?\s+or\s+", re.I)
 CLAUSE_END = re.compile(r",|\s+but\s+", re.I)
 PAST_BE = re.compile(r"\byou (was|wasn't|wasnt)\b")  # "i was wrong" turned: "you were wrong"
@@ -54,9 +55,12 @@ class DecisionReader:
         self.trailing = re.compile(rf"(?:[\s,]+(?:{trailing}))+\W*$", re.I)
         self.worry = set(reading["worry"])
         self.auxiliaries = set(reading["auxiliaries"])
+        self.not_choices = set(reading["not_choices"])
         self.reject = set(reading["reject"])
         self.kinds = {k: re.compile(v, re.I) for k, v in spec["kinds"].items()}
         self.echo, self.lines, self.follow_up = spec["echo"], spec["lines"], spec["follow_up"]
+        self.seems = re.compile(reading["seems"], re.I)
+        self.seems_lines, self.seems_kinds = spec["seems_lines"], set(spec["seems_kinds"])
 
     def warm(self) -> None:
         """Load the verb tables now (~0.3 s) rather than inside the first decision question's reply."""
@@ -112,6 +116,8 @@ class DecisionReader:
             if lemma[0] == "be" and len(words) > 1 and words[1].lower().endswith("ing"):
                 # "should i be calling 211" → "call 211"
                 words, lemma = words[1:], get_lemma(words[1].lower(), upos="VERB") or (words[1],)
+            if n == 0 and lemma[0] in self.not_choices and lemma[0] != "be":
+                return []  # "should i believe him?" asks what to think, not what to do
             options.append(" ".join([lemma[0]] + words[1:]))  # "asked a colleague" → "ask a colleague"
         options = [self._turned(o) for o in options[:2]]
         if not options or any(o is None or o in BARE for o in options):
@@ -127,7 +133,10 @@ class DecisionReader:
         return re.sub(r"\s+([,.;:!?'])", r"\1", text).replace(" n't", "n't")
 
     def kind(self, option: str) -> str:
-        return next((k for k, pattern in self.kinds.items() if pattern.search(option)), "")
+        """What the option does, read in its first words ("offer to give up on the things …" is not leaving);
+        a concession anywhere in it ("tell her you'd be ok with …")."""
+        head = " ".join(option.split()[:KIND_WORDS])
+        return next((k for k, pattern in self.kinds.items() if pattern.search(option if k == "concede" else head)), "")
 
     @staticmethod
     def ing(option: str) -> str | None:
@@ -175,4 +184,9 @@ class DecisionReader:
             return None
         follow_up = next(((f"decision-follow-up:{n}", t) for n, t in enumerate(self.follow_up)
                           if f"decision-follow-up:{n}" not in used), None)
+        seems = self.seems.search(message)
+        if seems and kinds[0] in self.seems_kinds:
+            # "should i pull him aside or would that make me look insecure?": the worry met in their word
+            follow_up = next(((f"decision-seems:{n}", t.format(word=seems.group("word").lower()))
+                              for n, t in enumerate(self.seems_lines) if f"decision-seems:{n}" not in used), follow_up)
         return Decision(options=options, kinds=kinds, echo=echo, line=line, follow_up=follow_up)
