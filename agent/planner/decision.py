@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .esconv_text import details_fit
 
-KIND_WORDS = 7          # an option's kind is read in its first words: what it does, not what it is about
+KIND_WORDS = 9          # an option's kind is read in its first words: what it does, not what it is about
 MAX_OPTION_WORDS = 18   # a longer option reads as a quote, not a choice
 # the person's pronouns turned to the listener's: "should i tell my mom" → "tell your mom"
 PRONOUNS = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "i'm": "you're",
@@ -34,6 +35,10 @@ class Decision:
     echo: tuple[str, str]  # (utterance id, text): the choice said back
     line: tuple[str, str]  # … how to weigh that kind of choice
     follow_up: tuple[str, str] | None  # … a question about the choice, where the reply has room for one
+
+
+def _rotated(items: list, start: int) -> list:
+    return items[start % len(items):] + items[:start % len(items)] if items else items
 
 
 def _verb_forms():
@@ -172,8 +177,10 @@ class DecisionReader:
         if len(options) == 2:
             fields |= {"b": options[1], "b_ing": self.ing(options[1])}
         count = "two" if len(options) == 2 else "one"
+        # which wording comes first varies with the message, so different people don't all hear the same opener
+        turn = zlib.crc32(message.encode())
         echo = next(((f"decision-echo:{count}:{n}", t.format(**fields))
-                     for n, t in enumerate(self.echo[count])
+                     for n, t in _rotated(list(enumerate(self.echo[count])), turn)
                      if f"decision-echo:{count}:{n}" not in used
                      and not ("_ing}" in t and None in fields.values())), None)  # "keeping seeing her": no -ing
         key = self.line_key(kinds)
@@ -182,8 +189,9 @@ class DecisionReader:
         line = next(((i, t) for i, t in lines if i not in used), None)
         if echo is None or line is None or not details_fit(echo[1], known_text):
             return None
-        follow_up = next(((f"decision-follow-up:{n}", t) for n, t in enumerate(self.follow_up)
-                          if f"decision-follow-up:{n}" not in used), None)
+        follow_up = next(((f"decision-follow-up:{count}:{n}", t)
+                          for n, t in _rotated(list(enumerate(self.follow_up[count])), turn)
+                          if f"decision-follow-up:{count}:{n}" not in used), None)
         seems = self.seems.search(message)
         if seems and kinds[0] in self.seems_kinds:
             # "should i pull him aside or would that make me look insecure?": the worry met in their word
