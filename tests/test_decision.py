@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.planner.decision import PRONOUNS, DecisionReader
+from agent.planner.decision import DecisionReader
 from agent.planner.dialogue import DialogueActs
 
 DATA = Path(__file__).parent / "data" / "decision_questions.tsv"  # written by a helper from ESC-Eval cards 21–99
@@ -66,9 +66,9 @@ def test_no_choice_is_read_where_none_was_asked(reader, acts, message):
     assert _decide(reader, acts, message) is None
 
 
-def _theirs(word: str, said: set[str]) -> bool:
+def _theirs(word: str, said: set[str], pronouns: dict[str, str]) -> bool:
     """The word is in their message, or is one of their pronouns turned round ("your" for "my")."""
-    return word in said or any(PRONOUNS.get(w) == word for w in said) or (word == "were" and "was" in said)
+    return word in said or any(pronouns.get(w) == word for w in said) or (word == "were" and "was" in said)
 
 
 def test_said_back_only_in_their_own_words(reader, acts):
@@ -84,7 +84,7 @@ def test_said_back_only_in_their_own_words(reader, acts):
         said = {w.lower() for w in re.findall(r"[\w']+", row["message"])}
         for option in decision.options:
             head, *rest = re.findall(r"[\w']+", option.lower())
-            assert all(_theirs(w, said) or w == "weren't" for w in rest), (row["message"], option)
+            assert all(_theirs(w, said, reader.pronouns) or w == "weren't" for w in rest), (row["message"], option)
             assert option in decision.echo[1] or reader.ing(option) in decision.echo[1]
     assert read >= 0.8 * len(rows)
 

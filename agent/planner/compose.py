@@ -74,9 +74,6 @@ class TurnContext:
         return " ".join([self.user_text] + [u for u, _ in self.history])
 
 
-FRAME_WORDS = {"normal", "feel", "feeling", "like", "just", "really", "okay", "this", "that", "think", "know", "want"}
-
-
 def _words(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z']+", text.lower())}
 
@@ -105,12 +102,13 @@ class GroundedComposer:
         # the words a real supporter turn may use: function words and the vocabulary of Attune's general
         # knowledge, so the turns said are the ones that fit any conversation ("How are you feeling about it?")
         general = [u.text for u in self.bank.utterances if u.source == "attune" and u.problem == GENERAL]
-        self.function_words = _words(" ".join(ENGLISH_STOP_WORDS)) | FRAME_WORDS
         self.vocabulary = _words(" ".join(ENGLISH_STOP_WORDS)) | _words(" ".join(general))
         self.specific_words = [_words(u.text) - self.vocabulary for u in self.bank.utterances]
         # a real supporter turn that points at something of its own dialogue ("What do you do when it happens?")
         filters = json.loads((self.data_dir / "bank_filters.json").read_text())
         self.referring = re.compile(r"\b(" + "|".join(map(re.escape, filters["referring"])) + r")\b", re.I)
+        # a question's frame ("is it normal to feel…") is not its topic: not counted as a shared word
+        self.function_words = _words(" ".join(ENGLISH_STOP_WORDS)) | set(filters["question_frame_words"])
         resource = "|".join(map(re.escape, filters["resource_before"]))
         self.people = [(re.compile(r"(?<!\S)(?P<before>\S+\s+)?\b(" + "|".join(map(re.escape, words)) + r")\b", re.I),
                         re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.I))

@@ -19,13 +19,9 @@ from .esconv_text import details_fit
 
 KIND_WORDS = 9          # an option's kind is read in its first words: what it does, not what it is about
 MAX_OPTION_WORDS = 18   # a longer option reads as a quote, not a choice
-# the person's pronouns turned to the listener's: "should i tell my mom" → "tell your mom"
-PRONOUNS = {"i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "i'm": "you're",
-            "im": "you're", "i've": "you've", "ive": "you've", "i'd": "you'd", "id": "you'd", "i'll": "you'll", "am": "are"}
 SPLIT_OR = re.compile(r",?\s+or\s+", re.I)
 CLAUSE_END = re.compile(r",|\s+but\s+", re.I)
 PAST_BE = re.compile(r"\byou (was|wasn't|wasnt)\b")  # "i was wrong" turned: "you were wrong"
-BARE = {"be", "do", "go on", "do it", "do that", "do this"}  # "how careful should i be": no choice to say back
 
 
 @dataclass
@@ -61,6 +57,7 @@ class DecisionReader:
         self.worry = set(reading["worry"])
         self.auxiliaries = set(reading["auxiliaries"])
         self.not_choices = set(reading["not_choices"])
+        self.pronouns, self.bare = reading["pronouns"], set(reading["bare"])
         self.reject = set(reading["reject"])
         self.kinds = {k: re.compile(v, re.I) for k, v in spec["kinds"].items()}
         self.echo, self.lines, self.follow_up = spec["echo"], spec["lines"], spec["follow_up"]
@@ -125,7 +122,7 @@ class DecisionReader:
                 return []  # "should i believe him?" asks what to think, not what to do
             options.append(" ".join([lemma[0]] + words[1:]))  # "asked a colleague" → "ask a colleague"
         options = [self._turned(o) for o in options[:2]]
-        if not options or any(o is None or o in BARE for o in options):
+        if not options or any(o is None or o in self.bare for o in options):
             return []
         return options  # type: ignore[return-value]
 
@@ -133,7 +130,7 @@ class DecisionReader:
         words = re.findall(r"[\w']+|[^\w\s]", option)
         if len(words) > MAX_OPTION_WORDS or any(w.lower() in self.reject for w in words):
             return None
-        out = [PRONOUNS.get(w.lower(), w) for w in words]
+        out = [self.pronouns.get(w.lower(), w) for w in words]
         text = PAST_BE.sub(lambda m: "you were" if m.group(1) == "was" else "you weren't", " ".join(out))
         return re.sub(r"\s+([,.;:!?'])", r"\1", text).replace(" n't", "n't")
 
