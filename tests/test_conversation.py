@@ -325,3 +325,49 @@ def test_recorded_roleplays_replay_cleanly(agent, path):
                          if u in bank.by_id and bank[bank.by_id[u]].kind != "repair")  # "sorry, I misread", then
             assert first.kind in {"answer", "suggestion", "information", "honest"}, (turn.user_text, text)
     assert sum(t.safety.check_in for t in turns) <= 1
+
+
+@pytest.mark.parametrize("text", [
+    "hey. rough week at work, kind of need to vent",
+    "evening. don't really know why i'm typing into this thing but here goes",
+    "hi. something's been bugging me at work and i can't really talk about it there",
+])
+def test_an_opening_that_does_not_say_what_is_wrong_is_welcomed_not_guessed_at(fresh_agent, text):
+    """Round 12: "so much of this sounds exhausting" and "when there's more work than anyone can manage" to
+    openers that had said nothing yet."""
+    turn = fresh_agent.respond(text)
+    bank = fresh_agent.composer.bank
+    assert [bank[bank.by_id[u]].kind for u in turn.reply.utterances] == ["greeting"], turn.reply.text
+
+
+def test_questions_inside_a_sentence_and_questions_asked_again(fresh_agent):
+    acts = fresh_agent.composer.tracker.acts
+    assert acts.questions("i just dont know if i should stay and try to fix it or leave") == [
+        "should i stay and try to fix it or leave"]
+    assert acts.questions("so can you help me with the zoom or not") == ["can you help me with the zoom or not"]
+    fresh_agent.respond("i lost my job last month. is it normal to feel this ashamed?")
+    turn = fresh_agent.respond("you didn't really answer my question. i keep hiding it from my friends")
+    assert turn.state.open_question == "is it normal to feel this ashamed?" and turn.state.corrected
+
+
+def test_a_question_already_answered_is_not_asked(fresh_agent):
+    composer = fresh_agent.composer
+    composer.setup()
+    missing = "i really miss the physical side of it, like we had this thing that was just ours"
+    assert composer.contradicted("What do you miss most when your mind goes back to the relationship?", "question",
+                                 missing)
+    assert composer.contradicted("How did things end at work, if you feel like sharing?", "question",
+                                 "so i quit my admin assistant job a while back")
+    assert not composer.contradicted("How did things end at work, if you feel like sharing?", "question",
+                                     "work has been awful lately")
+    assert composer.presumes("So much of this sounds exhausting, both in your head and in your body.",
+                             "hiii um can i vent for a sec")
+
+
+def test_two_questions_in_one_message_are_both_met(fresh_agent):
+    fresh_agent.respond("i lost a pregnancy a few weeks ago, at home")
+    turn = fresh_agent.respond("is it normal to still feel this bad weeks later? and should i still see a doctor now?")
+    assert any(u.startswith("decision") for u in turn.reply.utterances), turn.reply.utterances
+    bank = fresh_agent.composer.bank
+    first = bank[bank.by_id[turn.reply.utterances[0]]]
+    assert first.kind == "answer", turn.reply.text

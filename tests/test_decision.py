@@ -47,6 +47,11 @@ def _decide(reader, acts, message, used=()):
      ["talk to a doctor about the depression stuff too"], ["professional"]),
     ("should i break up with him or not", ["break up with him"], ["leave"]),
     ("should i go above them, like to a dean or something?", ["go above them"], ["escalate"]),
+    # round 12: "we" turned round too, and bending on what they fought about is a concession
+    ("so should i just tell her im willing to bend on the things we fought about?",
+     ["tell her you're willing to bend on the things you fought about"], ["concede"]),
+    ("i just dont know if i should stay and try to fix it or leave", ["stay and try to fix it", "leave"],
+     ["stay", "leave"]),
 ])
 def test_the_options_are_read_from_their_words(reader, acts, message, options, kinds):
     decision = _decide(reader, acts, message)

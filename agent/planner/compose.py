@@ -36,6 +36,7 @@ ANSWER_MATCH = 0.6          # cosine of the person's question to an answer's lis
 GENERAL_ANSWER_MATCH = 0.7  # answers written for any problem (about the agent itself, too) need a closer match
 ANSWER_RELEVANCE = 0.15     # … and the answer's own words must touch the question (MiniLM pairs questions loosely)
 ANSWER_MATCH_ANY_PROBLEM = 0.75  # … so close that it fits even when it was written for another problem type
+ANSWER_MATCH_EVERYWHERE = 0.78   # … or one this conversation was not thought to be about ("can you help with zoom?")
 PLAUSIBLE_PROBLEM = 0.15    # … that this conversation could be about (its smoothed score)
 FORM_MATCH = 0.75           # an answer to the same kind of question: cosine to its listed question plus to its text
 GENERAL_FORM_MATCH = 0.55   # … less for answers written for any problem ("Not silly at all; there's no age…")
@@ -213,6 +214,10 @@ class GroundedComposer:
         state = ctx.state
         if state.act in self.shapes["acts"] and not (state.act == "greeting" and ctx.turn_index > 0):
             return list(self.shapes["acts"][state.act])
+        if ctx.turn_index == 0 and state.act == "statement" and not state.message_problem \
+                and not state.open_question and not self.events.read(ctx.user_text):
+            # "rough week at work, need to vent": welcomed; a guess at the problem this early is usually wrong
+            return list(self.shapes["unclear_opening"])
         if state.open_question:
             kinds = list(self.shapes["question"])
         else:
@@ -410,12 +415,15 @@ class GroundedComposer:
             for owner, s in zip(bank.question_owner, similarity):
                 best[owner] = max(best.get(owner, -1.0), float(s))
             anywhere = self._allowed(ctx, problem) | self._plausible(ctx, problem)
+            everywhere = self._allowed(ctx, "any") & ~np.isin(bank.problem, [CRISIS, SOMEONE_AT_RISK]) \
+                if problem not in {CRISIS, SOMEONE_AT_RISK} else np.zeros(len(bank.utterances), bool)
             for owner, s in sorted(best.items(), key=lambda kv: -kv[1]):
                 if s < ANSWER_MATCH:
                     break
                 if bank.problem[owner] == GENERAL and s < GENERAL_ANSWER_MATCH:
                     continue  # "No, I'm not a therapist or a doctor" must not answer "should I see a doctor?"
-                fitting = (allowed[owner] or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])) and \
+                fitting = (allowed[owner] or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])
+                           or (s >= ANSWER_MATCH_EVERYWHERE and everywhere[owner])) and \
                     float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE
                 if fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
                     return owner
@@ -496,11 +504,18 @@ class GroundedComposer:
             if (events or ctx.state.corrected) and kinds[:1] == ["reflection"] and len(kinds) > 1:
                 kinds = kinds[1:]  # the event named back is this turn's reflection
         decision = self.decision(ctx, problem)
+        other = ctx.state.open_question
+        if decision is not None and other and other != decision.question and self.tracker.acts.form(other):
+            # "is it normal to still feel this bad? and should i see a doctor?": both are answered, the first first
+            index = self._answer_of_form(ctx, other, problem, [])
+            if index is not None:
+                yield say_bank(index)
         if decision is not None:
             # "should i confront them or let it go?": the choice said back, then how to weigh it, or a written
             # answer made for this very question
             yield say(decision.echo[0], "reflection", decision.echo[1])
-            index = self.answer(ctx, ctx.state.open_question, problem, []) if ctx.state.open_question else None
+            same = ctx.state.open_question == decision.question
+            index = self.answer(ctx, ctx.state.open_question, problem, []) if same else None
             if index is not None and self.listed_match(ctx, index) >= STRONG_ANSWER:
                 yield say_bank(index)
             else:

@@ -31,6 +31,7 @@ class Decision:
     echo: tuple[str, str]  # (utterance id, text): the choice said back
     line: tuple[str, str]  # … how to weigh that kind of choice
     follow_up: tuple[str, str] | None  # … a question about the choice, where the reply has room for one
+    question: str = ""   # the person's question it answers
 
 
 def _rotated(items: list, start: int) -> list:
@@ -166,7 +167,7 @@ class DecisionReader:
     def answer(self, questions: list[str], message: str, known_text: str, used: list[str]) -> Decision | None:
         """The decision answer for the first of these questions that weighs a choice, or None. used: utterance ids
         already said in this conversation (the echo, the line and the follow-up are varied, never repeated)."""
-        options = next((found for q in questions if (found := self.options(q, message))), [])
+        question, options = next(((q, found) for q in questions if (found := self.options(q, message))), ("", []))
         if not options:
             return None
         kinds = [self.kind(o) for o in options]
@@ -194,4 +195,4 @@ class DecisionReader:
             # "should i pull him aside or would that make me look insecure?": the worry met in their word
             follow_up = next(((f"decision-seems:{n}", t.format(word=seems.group("word").lower()))
                               for n, t in enumerate(self.seems_lines) if f"decision-seems:{n}" not in used), follow_up)
-        return Decision(options=options, kinds=kinds, echo=echo, line=line, follow_up=follow_up)
+        return Decision(options=options, kinds=kinds, echo=echo, line=line, follow_up=follow_up, question=question)

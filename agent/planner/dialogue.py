@@ -62,6 +62,8 @@ class DialogueActs:
         self.clarify = re.compile(spec["clarify"], re.I)
         self.request_to_talk = re.compile(spec["request_to_talk"], re.I)
         self.unheard = re.compile(spec["unheard"], re.I)
+        self.embedded = re.compile(spec["embedded_question"], re.I)
+        self.unanswered = re.compile(spec["unanswered"], re.I)
 
     def asks_nothing(self, question: str) -> bool:
         """A question that wants no answer: a correction, "what does that even mean?", "did you read what i said?",
@@ -81,6 +83,10 @@ class DialogueActs:
                 out.append(core)
             elif (self.advice.search(sentence) and self.question_start.match(core)) or self.inverted.match(core):
                 out.append(core)  # "how do people even decide this stuff": people often type no '?'
+            elif embedded := self.embedded.search(sentence):
+                # "i just dont know if i should stay or leave" asks "should i stay or leave"
+                who, verb, rest = embedded["who"], embedded["verb"].lower(), embedded["rest"].rstrip(" .!")
+                out.append(f"do {who} {verb} {rest}" if " " in verb else f"{verb} {who} {rest}")
 
         return out
 
@@ -194,10 +200,14 @@ class DialogueTracker:
             state.act = "statement"  # "hi um. i think i messed up really bad at school" says what is wrong
         # "i literally just said it's not about studying??" corrects; it asks for nothing to be answered
         questions = [q for q in self.acts.questions(text) if not self.acts.asks_nothing(q)]
+        unanswered = bool(self.acts.unanswered.search(text)) and bool(previous.open_question)
+        state.corrected = state.corrected or unanswered
         # of two questions, the one a written answer can meet ("is it normal that it hurts this much?") before a
         # last, vaguer one ("should i just end it?")
         formed = [q for q in questions if self.acts.form(q) in {"normal", "fault", "regret"}]
         state.open_question = (formed or questions)[-1] if questions else None
+        if unanswered and not questions:
+            state.open_question = previous.open_question  # "you didn't answer my question": it is asked again
         if state.act not in {"greeting", "thanks", "closing"}:
             weight = min(1.0, len(text.split()) / 12)
             evidence = previous.problem_evidence * (CORRECTED_KEEP if corrected else 1.0)

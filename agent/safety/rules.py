@@ -120,6 +120,8 @@ _PASSIVE = re.compile(
     r"(wouldn'?t|would not|won'?t|doesn'?t) (matter|make (a|any) difference)\b.{0,20}\bif i (was|were|wasn'?t|"
     r"weren'?t|disappeared|died|was gone|vanished)|(tired|sick) of (being alive|existing|being here|living)|"
     r"(what'?s|what is) the point (of|in) (anything|trying|any of (it|this)|it all|me)\b|"
+    r"(don'?t|do not|can'?t|cannot) see (the|any) point (of|in|to) (anything|living|life|going on|it all|any of (it|this)|"
+    r"trying|being here)\b|\bno point (in|to) (anything|living|life|going on|any of (it|this)|being here)\b|"
     r"i (just |really |kinda |kind of )?(wish|want) (i could|to) (just )?(disappear|vanish|not exist|sleep forever|stop existing)|"
     r"(would|will) (anyone|anybody) (even |really )?(notice|care|miss me)\b.{0,15}\bif i (was|were|wasn'?t|weren'?t) "
     r"(gone|here|around|dead)|(not|stop) exist(ing)? any ?more|"
