@@ -20,6 +20,7 @@ _PATTERNS = {
                r"(giving|gave) (away )?(all )?my (things|stuff|belongings) away|(giving|gave) my\b.{0,40}\baway\b|"
                r"(everything|things|affairs) (sorted|in order|arranged) before i (go|leave|die)\b|won'?t need (them|it|my \w+) anymore|"
                r"(end|stop) (it|the pain|everything) (for good|forever|permanently|tonight)|"
+               r"(no|any|the only) way out (except|but|other than|is) (ending it|dying|death|to die|killing myself)|"
                r"(pain|it|everything) to (end|stop) (for good|forever|permanently)|"
                r"make it (all )?stop (for good|forever|permanently)|done with (life|living|being alive)|"
                r"(disappear|be gone) (forever|for good)|(no|what'?s the|what is the) point (of|in) (going on|carrying on|"
