@@ -27,7 +27,7 @@ from .ranker import ResponseRanker
 KIND_STRATEGY = {
     "reflection": "Reflection of Feelings", "question": "Question", "affirmation": "Affirmation and Reassurance",
     "suggestion": "Providing Suggestions", "information": "Information", "answer": "Information",
-    "greeting": "Others", "thanks": "Others", "closing": "Others", "better": "Others", "good_news": "Others",
+    "greeting": "Others", "opening": "Others", "thanks": "Others", "closing": "Others", "better": "Others", "good_news": "Others",
     "unsure": "Others", "honest": "Information",  # honest: says what it can't judge when no answer fits
     "repair": "Others",  # owns a misreading the person corrected
 }

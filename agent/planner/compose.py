@@ -92,6 +92,8 @@ class GroundedComposer:
         self.bank.setup()
         self.tracker.setup()
         self.shapes = json.loads((self.data_dir / "reply_shapes.json").read_text())
+        self.opening_topics = [(problem, re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.I))
+                               for problem, words in self.shapes["opening_topics"].items() if not problem.startswith("_")]
         self.events = self.tracker.events
         self.decisions = DecisionReader(self.data_dir)
         self.decisions.warm()
@@ -212,10 +214,12 @@ class GroundedComposer:
     # -- the reply's shape ------------------------------------------------------------------------------------
     def shape(self, ctx: TurnContext, strategy: str) -> list[str]:
         state = ctx.state
+        opening = ctx.turn_index == 0 and not state.open_question and not self.events.read(ctx.user_text)
+        if opening and state.act == "greeting" and self.named_problem(ctx) != GENERAL:
+            return list(self.shapes["unclear_opening"])  # "hey. feeling down about stuff with my friends"
         if state.act in self.shapes["acts"] and not (state.act == "greeting" and ctx.turn_index > 0):
             return list(self.shapes["acts"][state.act])
-        if ctx.turn_index == 0 and state.act == "statement" and not state.message_problem \
-                and not state.open_question and not self.events.read(ctx.user_text):
+        if opening and state.act == "statement" and not state.message_problem:
             # "rough week at work, need to vent": welcomed; a guess at the problem this early is usually wrong
             return list(self.shapes["unclear_opening"])
         if state.open_question:
@@ -360,6 +364,15 @@ class GroundedComposer:
             if step is not None:
                 return step
         return index
+
+    def named_problem(self, ctx: TurnContext) -> str:
+        """The problem type the message's own words name (data/problem_cues.json; of several, the one the problem
+        head leans to), else general."""
+        named = [problem for problem, cue in self.tracker.cues.items() if cue.search(ctx.user_text)]
+        if named:
+            scores = ctx.state.problem_scores
+            return max(named, key=lambda p: scores.get(p, 0.0))
+        return next((problem for problem, words in self.opening_topics if words.search(ctx.user_text)), GENERAL)
 
     @staticmethod
     def likely_problem(ctx: TurnContext, problem: str) -> str:
@@ -549,8 +562,12 @@ class GroundedComposer:
             # the opening reflection answers what this message is about when it says something new and clear
             disclosure = ctx.state.message_problem if problem != CRISIS else ""
             topic = disclosure if slot == 0 and not said and disclosure else problem
+            if kind == "opening":
+                topic = self.named_problem(ctx)  # "rough week at work": work, as far as they said
             taken = [self.bank.id_of(i) for i in chosen]
             index = self.pick(ctx, kind, query, topic, texts(), taken)
+            if index is None and kind == "opening":
+                index = self.pick(ctx, "greeting", query, GENERAL, texts(), taken)
             if index is None and kind in {"reflection", "affirmation"}:
                 other = "affirmation" if kind == "reflection" else "reflection"
                 index = self.pick(ctx, other, query, problem, texts(), taken)
