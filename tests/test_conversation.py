@@ -381,3 +381,16 @@ def test_two_questions_in_one_message_are_both_met(fresh_agent):
     bank = fresh_agent.composer.bank
     first = bank[bank.by_id[turn.reply.utterances[0]]]
     assert first.kind == "answer", turn.reply.text
+
+
+def test_an_answer_never_says_no_to_is_it_normal(fresh_agent):
+    """Round 14: "is it normal to get this low…?" met with "No, worrying after a scary injury is understandable"."""
+    composer = fresh_agent.composer
+    composer.setup()
+    assert composer.clashes("is it normal to get this low from being stuck inside?", "No, worrying is understandable.")
+    assert not composer.clashes("is it stupid that the lying hurts more?", "No, it isn't.")
+    assert composer.clashes("am i overreacting?", "Yes, it can help to talk.")
+    fresh_agent.respond("i fell down the stairs and broke my foot, the foot needs surgery and i'm stuck at home")
+    turn = fresh_agent.respond("it's more the feeling down part. is it normal to get this low from just being stuck "
+                               "inside with an injury?")
+    assert not turn.reply.text.startswith("No"), turn.reply.text

@@ -52,6 +52,11 @@ def _decide(reader, acts, message, used=()):
      ["tell her you're willing to bend on the things you fought about"], ["concede"]),
     ("i just dont know if i should stay and try to fix it or leave", ["stay and try to fix it", "leave"],
      ["stay", "leave"]),
+    # round 14: an email is not a face-to-face talk, and telling a doctor is seeing one
+    ("do you think i should email my other teachers and ask what to focus on",
+     ["email your other teachers and ask what to focus on"], ["write"]),
+    ("should i tell my doctor about the anxiety and depression too?",
+     ["tell your doctor about the anxiety and depression too"], ["professional"]),
 ])
 def test_the_options_are_read_from_their_words(reader, acts, message, options, kinds):
     decision = _decide(reader, acts, message)

@@ -19,6 +19,11 @@ supporter turn −0.007; per-class bias offsets fitted on out-of-fold train logi
 weighted-F1; partial class weighting ±0.002; a one-hidden-layer MLP (torch, dropout, label smoothing) −0.03; the
 old stage boosts (comfort from turn 2, damp exploring) −0.008. The earlier dev-only head: macro-F1 0.234, weighted-F1
 0.291, B 0.64 (5-fold CV on dev).
+Tried later (stop 24, dev, with the stage rule): gradient-boosted trees stacked on out-of-fold LR logits and the
+structured features, macro-F1 0.270 / weighted-F1 0.308 at B 0.445; label histograms of the 20/50/100 nearest
+training turns as features, ≤ 0.2795 / 0.320; a finer C × λ grid, no point above 0.2805 / 0.3236 with B ≤ 0.45;
+mpnet (all-mpnet-base-v2) of the last seeker turn beside the MiniLM features, 0.2847 / 0.3253 / B 0.426 (the best
+seen; not shipped, weighted-F1 is still short of 0.33); mpnet of the last supporter turn too, 0.2831 / 0.3240.
 """
 from __future__ import annotations
 

@@ -52,6 +52,7 @@ SOMEONE_AT_RISK = "someone_at_risk"
 CRISIS, CRISIS_TURNS = "crisis", 3
 MAX_EVENTS = 2              # events named back in one reply
 QUESTION_ALONE_WORDS = 7   # a question shorter than this is read with the sentence before it
+VAGUE_REFERENT = re.compile(r"\b(th(at|is|e) (thing|stuff|one)|that thing of)\b", re.I)  # … and one that points back
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
 SHARED_WORD_BONUS = 0.1     # per content word an answer shares with the question (two at most)
 DECISION_EXTRA_WORDS = 10   # a decision said back, weighed and its worry met may run a little past the usual length
@@ -122,6 +123,9 @@ class GroundedComposer:
                            for name, spec in filters["presumed_situations"].items() if not name.startswith("_")]
         self.requires = {problem: stems(words) for problem, words in filters["problem_requires"].items()
                          if not problem.startswith("_")}
+        polarity = filters["answer_polarity"]
+        self.asks_if_fine = re.compile(r"\b(" + "|".join(map(re.escape, polarity["yes_words"])) + r")\b", re.I)
+        self.asks_if_wrong = re.compile(r"\b(" + "|".join(map(re.escape, polarity["no_words"])) + r")", re.I)
         self.judgements = re.compile(r"\b(" + "|".join(map(re.escape, filters["judgement_words"])) + r")\b", re.I)
         self.contradictions = [(stems(spec["line"]), stems(spec["said"]), set(spec.get("kinds", [])))
                                for name, spec in filters["contradicted"].items() if not name.startswith("_")]
@@ -387,11 +391,18 @@ class GroundedComposer:
     def question_vector(self, ctx: TurnContext, question: str) -> np.ndarray:
         """The question as the person meant it: a short one ("is that pathetic?", "any ideas on the zoom thing?")
         points at the sentence before it, so that sentence is read with it."""
-        if len(question.split()) < QUESTION_ALONE_WORDS and question in ctx.user_text:
+        vague = VAGUE_REFERENT.search(question)  # "how do i get the sound working on that thing?"
+        if (len(question.split()) < QUESTION_ALONE_WORDS or vague) and question in ctx.user_text:
             before = [s for s in SENTENCE_END.split(ctx.user_text.split(question)[0].strip()) if s.strip()]
             if before:
                 return self.embedder.encode_one(f"{before[-1]} {question}")
         return self.embedder.encode_one(question)
+
+    def clashes(self, question: str, answer: str) -> bool:
+        """'No, …' to 'is it normal…?', or 'Yes, …' to 'is it silly…?' (data/bank_filters.json answer_polarity)."""
+        fine, wrong = self.asks_if_fine.search(question), self.asks_if_wrong.search(question)
+        opens = answer.lstrip().lower()
+        return bool((opens.startswith("no") and fine and not wrong) or (opens.startswith("yes") and wrong and not fine))
 
     def _answer_of_form(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
         """An answer written for the same kind of question ('is it normal …?', 'is it my fault?'), the problem's
@@ -414,7 +425,8 @@ class GroundedComposer:
                 best[owner] = max(best.get(owner, -1.0), fit + SPECIFIC_BONUS * (bank.problem[owner] == problem)
                                   + SHARED_WORD_BONUS * min(shared, 2))
         for owner, _ in sorted(best.items(), key=lambda kv: -kv[1]):
-            if bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
+            if bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []) \
+                    and not self.clashes(question, bank[owner].text):
                 return owner
         return None
 
@@ -438,7 +450,8 @@ class GroundedComposer:
                 fitting = (allowed[owner] or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])
                            or (s >= ANSWER_MATCH_EVERYWHERE and everywhere[owner])) and \
                     float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE
-                if fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []):
+                if fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []) \
+                        and not self.clashes(question, bank[owner].text):
                     return owner
         index = self._answer_of_form(ctx, question, problem, taken_ids)
         if index is not None:
