@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -76,6 +77,14 @@ class TurnContext:
         return " ".join([self.user_text] + [u for u, _ in self.history])
 
 
+@lru_cache(maxsize=20000)
+def _lemmas(word: str) -> frozenset[str]:
+    """A word and its lemmas as verb and noun ("lying" → lie, "arrests" → arrest)."""
+    from lemminflect import getLemma  # small, pure Python (MIT), already used for decisions
+
+    return frozenset({word, *getLemma(word, upos="VERB"), *getLemma(word, upos="NOUN")})
+
+
 def _words(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z']+", text.lower())}
 
@@ -108,6 +117,7 @@ class GroundedComposer:
         general = [u.text for u in self.bank.utterances if u.source == "attune" and u.problem == GENERAL]
         self.vocabulary = _words(" ".join(ENGLISH_STOP_WORDS)) | _words(" ".join(general))
         self.specific_words = [_words(u.text) - self.vocabulary for u in self.bank.utterances]
+        self.vocabulary_stems = {w[:5] for w in self.vocabulary}
         # a real supporter turn that points at something of its own dialogue ("What do you do when it happens?")
         filters = json.loads((self.data_dir / "bank_filters.json").read_text())
         self.referring = re.compile(r"\b(" + "|".join(map(re.escape, filters["referring"])) + r")\b", re.I)
@@ -398,6 +408,17 @@ class GroundedComposer:
                 return self.embedder.encode_one(f"{before[-1]} {question}")
         return self.embedder.encode_one(question)
 
+    def grounded(self, ctx: TurnContext, listed_question: str) -> bool:
+        """The topic words of the listed question an answer was written for were said, in any form ("should i tell
+        my employer about my arrest?" does not stand for "should i tell my boss?" after a miscarriage; "lying" is
+        "lied")."""
+        topic = [w for w in _words(listed_question) - self.function_words
+                 if len(w) >= 4 and w[:5] not in self.vocabulary_stems]
+        if not topic:
+            return True
+        known = set().union(*(_lemmas(w) for w in _words(ctx.known_text)))
+        return all(_lemmas(w) & known for w in topic)
+
     def clashes(self, question: str, answer: str) -> bool:
         """'No, …' to 'is it normal…?', or 'Yes, …' to 'is it silly…?' (data/bank_filters.json answer_polarity)."""
         fine, wrong = self.asks_if_fine.search(question), self.asks_if_wrong.search(question)
@@ -437,8 +458,10 @@ class GroundedComposer:
         if len(bank.question_owner):
             similarity = bank.question_vectors @ q
             best: dict[int, float] = {}
-            for owner, s in zip(bank.question_owner, similarity):
-                best[owner] = max(best.get(owner, -1.0), float(s))
+            listed: dict[int, str] = {}  # the listed question each answer matched best
+            for n, (owner, s) in enumerate(zip(bank.question_owner, similarity)):
+                if float(s) > best.get(owner, -1.0):
+                    best[owner], listed[owner] = float(s), bank.question_text[n]
             anywhere = self._allowed(ctx, problem) | self._plausible(ctx, problem)
             everywhere = self._allowed(ctx, "any") & ~np.isin(bank.problem, [CRISIS, SOMEONE_AT_RISK]) \
                 if problem not in {CRISIS, SOMEONE_AT_RISK} else np.zeros(len(bank.utterances), bool)
@@ -451,7 +474,7 @@ class GroundedComposer:
                            or (s >= ANSWER_MATCH_EVERYWHERE and everywhere[owner])) and \
                     float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE
                 if fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []) \
-                        and not self.clashes(question, bank[owner].text):
+                        and not self.clashes(question, bank[owner].text) and self.grounded(ctx, listed[owner]):
                     return owner
         index = self._answer_of_form(ctx, question, problem, taken_ids)
         if index is not None:
