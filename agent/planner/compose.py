@@ -27,7 +27,7 @@ from ..affect.strategy import StrategyChoice
 from ..embeddings import Embedder
 from ..types import AgentEmotion, DialogueState, Plan, ReplyInfo, UserState
 from .bank import GENERAL, KIND_STRATEGY, ResponseBank
-from .decision import Decision, DecisionReader
+from .decision import Decision, DecisionReader, lemma_tables
 from .dialogue import SENTENCE_END, DialogueTracker
 from .esconv_text import details_fit
 from .gate import ASKS_WHEN, SAID_WHEN, presumed_feelings
@@ -53,7 +53,6 @@ SOMEONE_AT_RISK = "someone_at_risk"
 CRISIS, CRISIS_TURNS = "crisis", 3
 MAX_EVENTS = 2              # events named back in one reply
 QUESTION_ALONE_WORDS = 7   # a question shorter than this is read with the sentence before it
-VAGUE_REFERENT = re.compile(r"\b(th(at|is|e) (thing|stuff|one)|that thing of)\b", re.I)  # … and one that points back
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
 SHARED_WORD_BONUS = 0.1     # per content word an answer shares with the question (two at most)
 DECISION_EXTRA_WORDS = 10   # a decision said back, weighed and its worry met may run a little past the usual length
@@ -70,6 +69,7 @@ class TurnContext:
     persona_style: str
     state: DialogueState = field(default_factory=DialogueState)
     shape: list[str] = field(default_factory=list)  # the kinds of utterance the reply is made of, once planned
+    unsaid: tuple[tuple, np.ndarray] | None = field(default=None, repr=False)  # (which ids were said, mask): _unsaid
 
     @property
     def known_text(self) -> str:
@@ -80,9 +80,12 @@ class TurnContext:
 @lru_cache(maxsize=20000)
 def _lemmas(word: str) -> frozenset[str]:
     """A word and its lemmas as verb and noun ("lying" → lie, "arrests" → arrest)."""
-    from lemminflect import getLemma  # small, pure Python (MIT), already used for decisions
+    get_lemma = lemma_tables()[2]
+    return frozenset({word, *get_lemma(word, upos="VERB"), *get_lemma(word, upos="NOUN")})
 
-    return frozenset({word, *getLemma(word, upos="VERB"), *getLemma(word, upos="NOUN")})
+
+def said_lemmas(text: str) -> frozenset[str]:
+    return frozenset().union(*(_lemmas(w) for w in _words(text)))
 
 
 def _words(text: str) -> set[str]:
@@ -256,9 +259,22 @@ class GroundedComposer:
         return kinds
 
     # -- choosing utterances ----------------------------------------------------------------------------------
+    def _unsaid(self, ctx: TurnContext) -> np.ndarray:
+        """Utterances neither said in this conversation nor close to one that was; computed once per turn (the
+        said ids change only when the reply is recorded)."""
+        used = (len(ctx.state.used), ctx.state.used[-1] if ctx.state.used else "")  # the list is capped: and its end
+        if ctx.unsaid is None or ctx.unsaid[0] != used:
+            bank = self.bank
+            said = [bank.by_id[i] for i in ctx.state.used if i in bank.by_id]
+            unsaid = np.ones(len(bank.utterances), bool)
+            if said:
+                unsaid[said] = False
+                unsaid &= (bank.text_vectors @ bank.text_vectors[said].T).max(axis=1) < NEAR_REPEAT
+            ctx.unsaid = (used, unsaid)
+        return ctx.unsaid[1]
+
     def _allowed(self, ctx: TurnContext, problem: str) -> np.ndarray:
         bank = self.bank
-        said = [bank.by_id[i] for i in ctx.state.used if i in bank.by_id]
         if problem == "any":
             allowed = np.ones(len(bank.utterances), bool)
         elif problem == CRISIS:
@@ -267,11 +283,7 @@ class GroundedComposer:
             allowed = (bank.problem == GENERAL) | bank.from_esconv
         else:
             allowed = np.isin(bank.problem, [problem, GENERAL])
-        if said:
-            allowed &= ~np.isin(np.arange(len(bank.utterances)), said)
-            closeness = (bank.text_vectors @ bank.text_vectors[said].T).max(axis=1)
-            allowed &= closeness < NEAR_REPEAT
-        return allowed
+        return allowed & self._unsaid(ctx)
 
     def _stems(self, text: str) -> set[str]:
         """Content words cut to five letters ('guilty', 'guilt'), without function words or the question's frame."""
@@ -399,25 +411,22 @@ class GroundedComposer:
         return best if scores.get(best, 0.0) >= PLAUSIBLE_PROBLEM and best not in ctx.state.ruled_out else GENERAL
 
     def question_vector(self, ctx: TurnContext, question: str) -> np.ndarray:
-        """The question as the person meant it: a short one ("is that pathetic?", "any ideas on the zoom thing?")
-        points at the sentence before it, so that sentence is read with it."""
-        vague = VAGUE_REFERENT.search(question)  # "how do i get the sound working on that thing?"
+        """The question as the person meant it: a short one ("is that pathetic?", "any ideas on the zoom thing?") or
+        one that points back (data/dialogue_acts.json vague_referent) is read with the sentence before it."""
+        vague = self.tracker.acts.vague_referent.search(question)  # "how do i get the sound working on that thing?"
         if (len(question.split()) < QUESTION_ALONE_WORDS or vague) and question in ctx.user_text:
             before = [s for s in SENTENCE_END.split(ctx.user_text.split(question)[0].strip()) if s.strip()]
             if before:
                 return self.embedder.encode_one(f"{before[-1]} {question}")
         return self.embedder.encode_one(question)
 
-    def grounded(self, ctx: TurnContext, listed_question: str) -> bool:
+    def grounded(self, known_lemmas: frozenset[str], listed_question: str) -> bool:
         """The topic words of the listed question an answer was written for were said, in any form ("should i tell
         my employer about my arrest?" does not stand for "should i tell my boss?" after a miscarriage; "lying" is
-        "lied")."""
+        "lied"). known_lemmas: said_lemmas() of what the person said."""
         topic = [w for w in _words(listed_question) - self.function_words
                  if len(w) >= 4 and w[:5] not in self.vocabulary_stems]
-        if not topic:
-            return True
-        known = set().union(*(_lemmas(w) for w in _words(ctx.known_text)))
-        return all(_lemmas(w) & known for w in topic)
+        return all(_lemmas(w) & known_lemmas for w in topic)
 
     def clashes(self, question: str, answer: str) -> bool:
         """'No, …' to 'is it normal…?', or 'Yes, …' to 'is it silly…?' (data/bank_filters.json answer_polarity)."""
@@ -463,8 +472,10 @@ class GroundedComposer:
                 if float(s) > best.get(owner, -1.0):
                     best[owner], listed[owner] = float(s), bank.question_text[n]
             anywhere = self._allowed(ctx, problem) | self._plausible(ctx, problem)
-            everywhere = self._allowed(ctx, "any") & ~np.isin(bank.problem, [CRISIS, SOMEONE_AT_RISK]) \
-                if problem not in {CRISIS, SOMEONE_AT_RISK} else np.zeros(len(bank.utterances), bool)
+            # an answer so close that the problem type matters little, though never a safety one or in that frame
+            everywhere = self._unsaid(ctx) & ~np.isin(bank.problem, [CRISIS, SOMEONE_AT_RISK]) \
+                & (problem not in {CRISIS, SOMEONE_AT_RISK})
+            known: frozenset[str] | None = None  # the lemmas of what the person said, read once if needed
             for owner, s in sorted(best.items(), key=lambda kv: -kv[1]):
                 if s < ANSWER_MATCH:
                     break
@@ -473,8 +484,11 @@ class GroundedComposer:
                 fitting = (allowed[owner] or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])
                            or (s >= ANSWER_MATCH_EVERYWHERE and everywhere[owner])) and \
                     float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE
-                if fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, []) \
-                        and not self.clashes(question, bank[owner].text) and self.grounded(ctx, listed[owner]):
+                if not (fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, [])
+                        and not self.clashes(question, bank[owner].text)):
+                    continue
+                known = known if known is not None else said_lemmas(ctx.known_text)
+                if self.grounded(known, listed[owner]):
                     return owner
         index = self._answer_of_form(ctx, question, problem, taken_ids)
         if index is not None:
@@ -553,10 +567,10 @@ class GroundedComposer:
             if (events or ctx.state.corrected) and kinds[:1] == ["reflection"] and len(kinds) > 1:
                 kinds = kinds[1:]  # the event named back is this turn's reflection
         decision = self.decision(ctx, problem)
-        other = ctx.state.open_question
-        if decision is not None and other and other != decision.question and self.tracker.acts.form(other):
+        formed = ctx.state.open_question  # the question a written answer of its form can meet, when there is one
+        if decision is not None and formed and formed != decision.question and self.tracker.acts.form(formed):
             # "is it normal to still feel this bad? and should i see a doctor?": both are answered, the first first
-            index = self._answer_of_form(ctx, other, problem, [])
+            index = self._answer_of_form(ctx, formed, problem, [])
             if index is not None:
                 yield say_bank(index)
         if decision is not None:

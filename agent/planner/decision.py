@@ -38,7 +38,8 @@ def _rotated(items: list, start: int) -> list:
     return items[start % len(items):] + items[:start % len(items)] if items else items
 
 
-def _verb_forms():
+def lemma_tables():
+    """lemminflect's (getAllLemmas, getInflection, getLemma), imported on first use; the composer reads lemmas too."""
     from lemminflect import getAllLemmas, getInflection, getLemma  # small, pure Python (MIT): lazy like every model
 
     return getAllLemmas, getInflection, getLemma
@@ -67,7 +68,7 @@ class DecisionReader:
 
     def warm(self) -> None:
         """Load the verb tables now (~0.3 s) rather than inside the first decision question's reply."""
-        get_lemmas, get_inflection, get_lemma = _verb_forms()
+        get_lemmas, get_inflection, get_lemma = lemma_tables()
         get_lemma("talking", upos="VERB"), get_inflection("talk", "VBG")
 
     # -- reading the options ------------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ class DecisionReader:
         return []
 
     def _clean(self, bare: str | None, ing: str | None) -> list[str]:
-        get_lemmas, _, get_lemma = _verb_forms()
+        get_lemmas, _, get_lemma = lemma_tables()
         text = bare if bare is not None else ing
         if not text:
             return []
@@ -144,7 +145,7 @@ class DecisionReader:
     @staticmethod
     def ing(option: str) -> str | None:
         """The option as an -ing form, or None where that reads badly ("keep seeing her", "wait and see")."""
-        _, get_inflection, _ = _verb_forms()
+        _, get_inflection, _ = lemma_tables()
         first, _, rest = option.partition(" ")
         second = rest.split(" ")[0] if rest else ""
         if second.endswith("ing") or " and " in option:

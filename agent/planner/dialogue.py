@@ -64,6 +64,7 @@ class DialogueActs:
         self.unheard = re.compile(spec["unheard"], re.I)
         self.embedded = re.compile(spec["embedded_question"], re.I)
         self.unanswered = re.compile(spec["unanswered"], re.I)
+        self.vague_referent = re.compile(spec["vague_referent"], re.I)
 
     def asks_nothing(self, question: str) -> bool:
         """A question that wants no answer: a correction, "what does that even mean?", "did you read what i said?",
