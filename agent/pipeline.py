@@ -124,6 +124,17 @@ class Agent:
         if self.store is not None:
             self.session_id = self.store.new_session_id()
 
+    def follow(self, reply_text: str) -> None:
+        """Replace the last reply with someone else's words, as if they had been said (a reply benchmark answers
+        real ESConv histories: each next turn must see the human supporter's reply, not the agent's). Not stored."""
+        if not self.history:
+            raise ValueError("no reply to replace")
+        last = self.history[-1]
+        state = last.state.model_copy(deep=True)
+        self.tracker.replace_reply(state, last.index, reply_text)
+        self.history[-1] = last.model_copy(update={"reply": last.reply.model_copy(update={"text": reply_text}),
+                                                   "state": state})
+
     def respond(self, text: str | bytes | None = None, *, audio: AudioInput | None = None,
                 image: ImageInput | None = None, video: VideoInput | None = None) -> TurnResult:
         """One turn from text and/or speech (transcribed when there is no text) and/or a face image, or a video

@@ -8,9 +8,16 @@ import math
 import pytest
 
 from agent.cli import build_parser
-from evals import esc_eval
-from evals.esc_eval import (DIMENSIONS, EscConfig, EscRunner, aggregate, confidence_interval, dimension_summary,
-                            distinct_n, load_cards, parse_judge, preference_bias_against_reference, reply_metrics)
+from evals.esc.cards import load_cards
+from evals.esc.dimensions import DIMENSIONS
+from evals.esc.endpoints import CallCounter
+from evals.esc.judge import Judge, parse_judge
+from evals.esc.metrics import (ESCONV_DEV_STRATEGY_COUNTS, distinct_n, preference_bias_against_reference,
+                               reply_metrics)
+from evals.esc.roleplay import RolePlayer
+from evals.esc.runner import EscConfig, EscRunner
+from evals.esc.stats import aggregate, confidence_interval, dimension_summary
+from evals.esc.systems import build_system
 
 CARD_EN = {"base": "Age: 24\nGender: female\nOccupation: student\nProblem: She failed an important exam and is afraid "
                    "of telling her parents.", "res": "工作学习", "source": "test",
@@ -94,7 +101,7 @@ def test_automatic_metrics_and_bias():
     assert distinct_n(["我很难过"], 1, "zh") == 1.0
     m = reply_metrics(["As an AI, I can't feel.\n1. Rest\n2. Talk to a friend", "That sounds hard."], "en")
     assert m["replies_with_ai_tell"] == 1 and m["replies_with_list"] == 1 and m["replies"] == 2
-    assert preference_bias_against_reference(dict(esc_eval.ESCONV_DEV_STRATEGY_COUNTS))["B"] == 0.0
+    assert preference_bias_against_reference(dict(ESCONV_DEV_STRATEGY_COUNTS))["B"] == 0.0
     assert preference_bias_against_reference({"Information": 10})["B"] == pytest.approx(math.sqrt(7), abs=1e-3)
 
 
@@ -117,13 +124,13 @@ def test_cli_help_lists_the_command():
 
 
 def test_openai_system_spec(settings):
-    system = esc_eval.build_system("openai:http://gpu:8000/v1:Qwen/Qwen2.5-7B-Instruct", settings, settings.prompts_dir,
-                                   max_tokens=64, seed=1, counter=esc_eval.CallCounter())
+    system = build_system("openai:http://gpu:8000/v1:Qwen/Qwen2.5-7B-Instruct", settings, settings.prompts_dir,
+                          max_tokens=64, seed=1, counter=CallCounter())
     assert system.settings.llm.base_url == "http://gpu:8000/v1" and system.settings.llm.model == "Qwen/Qwen2.5-7B-Instruct"
     assert system.label == "openai-Qwen/Qwen2.5-7B-Instruct" and not system.needs_embedded
     with pytest.raises(ValueError):
-        esc_eval.build_system("openai:http://gpu:8000/v1", settings, settings.prompts_dir, max_tokens=64, seed=1,
-                              counter=esc_eval.CallCounter())
+        build_system("openai:http://gpu:8000/v1", settings, settings.prompts_dir, max_tokens=64, seed=1,
+                     counter=CallCounter())
 
 
 # -- real dialogues on the embedded model ------------------------------------------------------------------------
@@ -166,7 +173,7 @@ def test_resume_makes_no_llm_calls(english_run, settings, monkeypatch):
         raise AssertionError("a finished dialogue was played or judged again")
 
     monkeypatch.setattr(EscRunner, "run_dialogue", forbidden)
-    monkeypatch.setattr(esc_eval.Judge, "score", forbidden)
+    monkeypatch.setattr(Judge, "score", forbidden)
     runner = EscRunner(config, settings)
     summary = runner.run()
     assert summary["run"]["statuses"] == {"skipped": 1}
@@ -183,7 +190,7 @@ def test_failure_is_logged_and_others_survive(cards_file, tmp_path, settings, mo
         return original(self, system, card)
 
     monkeypatch.setattr(EscRunner, "run_dialogue", flaky)
-    monkeypatch.setattr(esc_eval.Judge, "score", lambda self, greeting, turns: {
+    monkeypatch.setattr(Judge, "score", lambda self, greeting, turns: {
         "scores": {d: 2 for d in DIMENSIONS}, "problems": {}, "source": {}, "method": "test", "raw": "", "seconds": 0.0})
     config = EscConfig(cards=cards_file, out=tmp_path, rounds=1, systems=["baseline"], max_tokens=32, progress=False)
     summary = EscRunner(config, settings).run()
@@ -200,7 +207,7 @@ def test_failure_is_logged_and_others_survive(cards_file, tmp_path, settings, mo
 
 def test_chinese_roleplay_prompt(cards_file, settings):
     runner_cards = load_cards(cards_file)
-    player = esc_eval.RolePlayer(settings, settings.prompts_dir, esc_eval.CallCounter())
+    player = RolePlayer(settings, settings.prompts_dir, CallCounter())
     messages = player.messages(runner_cards[1], [{"seeker": "我最近压力很大。", "system": "听起来很辛苦。"}])
     assert messages[0].content.startswith("我希望你扮演") and "工作压力很大" in messages[0].content
     assert messages[1].content.startswith("你好") and messages[2].content == "我最近压力很大。"
@@ -219,3 +226,66 @@ def test_embedded_roles_are_reproducible(settings):
                                  roleplayer_url="http://gpu:8001/v1", judge_url="http://gpu:8002/v1", progress=False), settings)
     assert remote.roleplayer_settings.llm.resolved_extra_body() == {} and remote.judge_settings.llm.resolved_extra_body() == {}
     assert remote.concurrency == 8
+
+
+# -- smoke tests are marked as such ----------------------------------------------------------------------------------
+def test_embedded_judge_run_is_marked_a_smoke_test(english_run):
+    config, summary = english_run
+    assert summary["smoke_test"] is True and "embedded SmolLM2-135M" in summary["smoke_test_reason"]
+    assert json.loads((config.out / "scores.json").read_text())["smoke_test"] is True
+    report = (config.out / "report.md").read_text()
+    title, _, warning = report.splitlines()[:3]
+    assert "smoke test" in title.lower() and warning.startswith("> **Smoke test.**") and "not results" in warning
+    # the scores are not presented as results: no results heading or chart, only a late "not results" section
+    assert "## Judge scores" not in report and "![dimensions]" not in report
+    assert report.index("## Smoke-test numbers (not results)") > report.index("## Automatic metrics")
+    assert "## Strategies (attune)" in report and "### Sample dialogue" in report  # everything else stays
+
+
+def fake_dialogue(self, system, card):
+    turn = {"round": 1, "seeker": "I failed my exam.", "system": "That sounds really hard.", "system_seconds": 0.0,
+            "seeker_analysis": {"safety": {"escalate": False}, "emotion": {"label": "sadness", "valence": -0.5}}}
+    return {"greeting": "Hello", "turns": [turn], "dialogue_seconds": 0.0}
+
+
+def fixed_scores(self, greeting, turns):
+    return {"scores": {d: 3 for d in DIMENSIONS}, "problems": {}, "source": {}, "method": "test", "raw": "", "seconds": 0.0}
+
+
+def test_remote_roleplayer_and_judge_are_not_a_smoke_test(cards_file, tmp_path, settings, monkeypatch):
+    monkeypatch.setattr(EscRunner, "run_dialogue", fake_dialogue)
+    monkeypatch.setattr(Judge, "score", fixed_scores)
+    config = EscConfig(cards=cards_file, out=tmp_path, n=1, rounds=1, systems=["baseline"], progress=False,
+                       roleplayer_url="http://gpu:8001/v1", judge_url="http://gpu:8002/v1")
+    summary = EscRunner(config, settings).run()
+    assert summary["run"]["statuses"] == {"ok": 1} and "smoke_test" not in summary
+    report = (tmp_path / "report.md").read_text()
+    assert report.startswith("# ESC-Eval role-play report") and "smoke" not in report.lower()
+    assert "## Judge scores (0–100)" in report and "![dimensions](dimensions.png)" in report
+
+
+def test_an_embedded_judge_alone_makes_a_smoke_test_and_stays_one_on_resume(cards_file, tmp_path, settings, monkeypatch):
+    monkeypatch.setattr(EscRunner, "run_dialogue", fake_dialogue)
+    monkeypatch.setattr(Judge, "score", fixed_scores)
+    config = EscConfig(cards=cards_file, out=tmp_path, n=1, rounds=1, systems=["baseline"], progress=False,
+                       roleplayer_url="http://gpu:8001/v1")
+    summary = EscRunner(config, settings).run()
+    assert summary["smoke_test"] is True and summary["smoke_test_reason"].startswith("the judge is the embedded")
+    # a remote judge now, but the dialogue kept its embedded judgement (no --rejudge): still not a result
+    config.judge_url = "http://gpu:8002/v1"
+    assert EscRunner(config, settings).run()["smoke_test"] is True
+    config.rejudge = True
+    assert "smoke_test" not in EscRunner(config, settings).run()
+
+
+def test_cli_says_smoke_test_above_the_table(cards_file, tmp_path, monkeypatch, capsys):
+    from agent.cli import main
+
+    monkeypatch.setattr(EscRunner, "run_dialogue", fake_dialogue)
+    monkeypatch.setattr(Judge, "score", fixed_scores)
+    monkeypatch.setenv("COLUMNS", "250")
+    assert main(["eval", "esc", "--cards", str(cards_file), "--out", str(tmp_path), "--n", "1", "--rounds", "1",
+                 "--system", "baseline", "--no-progress"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert out.index("smoke test: the role-player and the judge are the embedded") < out.index("ESC-Eval smoke test, not results")
+    assert "--judge-url and --roleplayer-url" in out and "docs/esc-eval.md" in out

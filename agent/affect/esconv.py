@@ -89,8 +89,9 @@ def read_esconv(tsv_path: Path) -> list[ESConvSample]:
     return samples
 
 
-def preference_bias(confusion: np.ndarray, iterations: int = 20) -> float:
-    """Preference bias B (Kang et al. 2024, as re-implemented in EmoDynamiX), exactly as DESIGN.md gives it.
+def preference_scores(confusion: np.ndarray, iterations: int = 20) -> tuple[np.ndarray, float]:
+    """Per-strategy preferences p and the preference bias B (Kang et al. 2024, as re-implemented in EmoDynamiX),
+    exactly as DESIGN.md gives it.
 
     ``confusion[i, j]`` counts turns whose gold strategy is i and predicted strategy is j (sklearn's layout); the
     paper's w is its transpose (w_ij = how often i is predicted when the gold is j). Preferences p start at 1 and
@@ -112,7 +113,13 @@ def preference_bias(confusion: np.ndarray, iterations: int = 20) -> float:
         if total <= 0:
             break
         p = new * n / total
-    return float(np.std(p))
+    return p, float(np.std(p))
+
+
+def preference_bias(confusion: np.ndarray, iterations: int = 20) -> float:
+    """Preference bias B of a confusion matrix in sklearn's layout (confusion[gold, predicted]); see
+    ``preference_scores``."""
+    return preference_scores(confusion, iterations)[1]
 
 
 def confusion_matrix(gold: list[str] | np.ndarray, predicted: list[str] | np.ndarray,

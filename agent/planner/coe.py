@@ -12,11 +12,12 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, Field
 
 from ..affect.strategy import StrategyChoice
+from ..ai_tells import has_ai_tell, has_list_or_markup
 from ..prompts import render
 from ..text import SentenceBuffer, quote_user_text
 from ..types import AgentEmotion, Plan, ReplyInfo, Strategy
 from .compose import TurnContext
-from .gate import AI_TELLS, LIST_OR_MARKUP, QualityGate, safety_problems
+from .gate import QualityGate, safety_problems
 from .llm import LLM
 
 
@@ -61,7 +62,7 @@ class CoEPlanner:
         def admit(sentence: str) -> bool:
             nonlocal words
             n = len(sentence.split())
-            bad = AI_TELLS.search(sentence) or LIST_OR_MARKUP.search(sentence) or safety_problems(sentence, hidden)
+            bad = has_ai_tell(sentence) or has_list_or_markup(sentence) or safety_problems(sentence, hidden)
             if bad or sentence.lower() in (k.lower() for k in kept) or words + n > self.max_words:
                 return False
             words += n

@@ -241,3 +241,15 @@ class DialogueTracker:
             state.agent_questions = (state.agent_questions + [AgentQuestion(text=question, turn=turn)])[-10:]
         state.suggested = state.suggested or suggested
         state.last_kinds = list(kinds)
+
+    @staticmethod
+    def replace_reply(state: DialogueState, turn: int, reply: str) -> None:
+        """The conversation went on with other words than the agent's reply (a reply benchmark feeds the real
+        supporter's turn): what the next turn reads — the last opening, the question asked — becomes theirs.
+        The bank utterances the agent chose stay used, so it still never repeats itself."""
+        question = next((s for s in split_sentences(reply) if s.endswith("?")), None)
+        state.openings = state.openings[:-1] + [" ".join(re.findall(r"[a-z']+", reply.lower())[:3])]
+        state.agent_questions = [q for q in state.agent_questions if q.turn != turn]
+        if question:
+            state.agent_questions = (state.agent_questions + [AgentQuestion(text=question, turn=turn)])[-10:]
+        state.last_kinds = []

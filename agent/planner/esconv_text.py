@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..details import your_details_fit
+
 ESCONV_TO_STRATEGY = {
     "Questions": "Question", "Restatement or Paraphrasing": "Restatement or Paraphrasing",
     "Reflection of feelings": "Reflection of Feelings", "Self-disclosure": "Self-disclosure",
@@ -14,20 +16,14 @@ ESCONV_TO_STRATEGY = {
 }
 STRATEGY_TAG = re.compile(r"^\[(?P<name>[^\]]+)\]\s*(?P<text>.*)$", re.S)
 
-# "your husband" only fits a person who mentioned a husband
-_DETAIL = re.compile(r"\byour (wife|husband|son|daughter|kids?|children|mother|mom|mum|father|dad|aunt|uncle|brother|"
-                     r"sister|cousin|boss|job|girlfriend|boyfriend|partner|dog|cat|ex|parents?|teacher|school|"
-                     r"company|church|exams?|friends?|family|work|manager|coworkers?|wedding|pet)\b", re.I)
-
-
 _THIRD_PERSON = re.compile(r"\b(he|him|his|she|her|hers)\b", re.I)
 
 
 def details_fit(sentence: str, known_text: str) -> bool:
     """True when every 'your <someone/something>' and every he/she in the sentence fits what the person said."""
-    known = known_text.lower()
-    if not all(re.search(rf"\b{re.escape(m.group(1).lower().rstrip('s'))}", known) for m in _DETAIL.finditer(sentence)):
+    if not your_details_fit(sentence, known_text):  # "your husband" only fits a person who mentioned a husband
         return False
+    known = known_text.lower()
     return all(re.search(rf"\b{m.group(1).lower()}\b", known) for m in _THIRD_PERSON.finditer(sentence))
 
 

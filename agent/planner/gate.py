@@ -12,13 +12,11 @@ from collections import Counter
 
 import numpy as np
 
+from ..ai_tells import has_ai_tell, has_list_or_markup
 from ..embeddings import Embedder
 from ..types import GateVerdict
 from .esconv_text import details_fit
 
-AI_TELLS = re.compile(r"\b(as an? (ai|language model|assistant|chatbot)|i'?m (just )?an? (ai|bot|chatbot|language model)|"
-                      r"i am (just )?an? (ai|bot|chatbot|language model)|artificial intelligence|openai|smollm)\b", re.I)
-LIST_OR_MARKUP = re.compile(r"(^|\n)\s*([-*•]|\d+[.)])\s|[#*_`]{2,}|<[a-z/]", re.I)
 CHEERFUL = re.compile(r"\b(great to hear|glad to hear|happy to hear|awesome|fantastic|congrat\w*|exciting|yay|hooray)\b|"
                       r"[\U0001F600-\U0001F64F\U0001F389]", re.I)
 CONTACTS = re.compile(r"https?://|www\.|\b\d{3,}\b|@\w+")
@@ -132,9 +130,9 @@ class QualityGate:
         sentences = [s.strip().lower() for s in re.split(r"[.!?]+", reply) if s.strip()]
         if loop > self.MAX_REPETITION or len(sentences) != len(set(sentences)):
             reasons.append(f"repetitive ({loop:.0%} repeated trigrams)")
-        if AI_TELLS.search(reply):
+        if has_ai_tell(reply):  # data/ai_tells.json, shared with the ESC-Eval humanoid proxy
             reasons.append("sounds like a machine ('as an AI')")
-        if LIST_OR_MARKUP.search(reply):
+        if has_list_or_markup(reply):
             reasons.append("list or markup")
         if user_valence < -0.2 and CHEERFUL.search(reply):
             reasons.append("cheerful tone toward someone in pain")

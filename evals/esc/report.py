@@ -3,6 +3,10 @@
 Charts: dimensions.png (per-dimension scores per system, 0–100, with CIs), strategies.png (attune's strategy mix
 beside ESConv supporters', with preference bias B), trajectories.png (seeker and agent valence over the rounds of a
 sample dialogue, and the seeker's mean valence per round for every system).
+
+A smoke test (the role-player or the judge is the embedded small model: ``summary["smoke_test"]``) is reported as one:
+the warning comes first, and the judge's numbers are listed last under "Smoke-test numbers (not results)", without
+the dimensions chart.
 """
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .esc_eval import DIMENSION_TITLES, DIMENSIONS, ESCONV_DEV_STRATEGY_COUNTS, load_dialogues
+from .dimensions import DIMENSION_TITLES, DIMENSIONS
+from .metrics import ESCONV_DEV_STRATEGY_COUNTS
+from .records import load_dialogues
 
 
 def _plt():
@@ -47,7 +53,8 @@ def plot_dimensions(summary: dict, path: Path) -> Path | None:
     ax.set_xticks(x, [DIMENSION_TITLES.get(d, "Average") for d in labels])
     ax.set_ylim(0, 100)
     ax.set_ylabel("score (0–100)")
-    ax.set_title("ESC-Eval dimensions (judge scores, mean/4×100; bars: 95% CI)")
+    title = "ESC-Eval dimensions (judge scores, mean/4×100; bars: 95% CI)"
+    ax.set_title(f"SMOKE TEST, NOT RESULTS: {title}" if summary.get("smoke_test") else title)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -146,27 +153,20 @@ def plot_trajectories(dialogues: dict[str, list[dict]], path: Path) -> tuple[Pat
     return path, sample
 
 
-def write_report(out: Path, summary: dict) -> Path:
-    out = Path(out)
-    dialogues = load_dialogues(out, list(summary["systems"]), summary["cards"])
-    charts = {"dimensions": plot_dimensions(summary, out / "dimensions.png"),
-              "strategies": plot_strategies(summary, out / "strategies.png")}
-    trajectory = plot_trajectories(dialogues, out / "trajectories.png")
-    run = summary.get("run", {})
-    lines = ["# ESC-Eval role-play report", ""]
-    lines += [f"Cards: {len(summary['cards'])} from `{run.get('cards_file', '?')}` · rounds: {run.get('rounds', '?')} · "
-              f"seed: {run.get('seed', '?')} · concurrency: {run.get('concurrency', '?')}", ""]
-    for k, r in enumerate(summary.get("runs") or [run], 1):
-        lines.append(f"- run {k} ({r.get('started_at', '?')}): {r.get('statuses')} in {r.get('wall_seconds', '?')} s, "
-                     f"LLM calls {r.get('llm_calls')}" + (f" — `{r['command']}`" if r.get("command") else ""))
-    lines += ["",
-              f"Role-player: `{json.dumps(run.get('roleplayer', {}))}`",
-              f"Judge: `{json.dumps(run.get('judge', {}))}`", "",
-              f"Scores are {summary['scale']}; intervals: {summary['ci_method']}. n is the number of dialogues with a valid "
-              "score on that dimension; a score the judge did not give (or gave out of range) is missing, not 0.", ""]
-    lines += ["## Judge scores (0–100)", "",
-              "| system | " + " | ".join(DIMENSION_TITLES[d] for d in DIMENSIONS) + " | Average |",
-              "|---|" + "---|" * (len(DIMENSIONS) + 1)]
+def _sentence(text: str | None) -> str:
+    text = (text or "a role is the embedded model").strip()
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _scale_note(summary: dict) -> str:
+    return (f"Scores are {summary['scale']}; intervals: {summary['ci_method']}. n is the number of dialogues with a valid "
+            "score on that dimension; a score the judge did not give (or gave out of range) is missing, not 0.")
+
+
+def _score_table(summary: dict) -> list[str]:
+    """The judge scores per system and dimension, with CIs and n, as Markdown table lines."""
+    lines = ["| system | " + " | ".join(DIMENSION_TITLES[d] for d in DIMENSIONS) + " | Average |",
+             "|---|" + "---|" * (len(DIMENSIONS) + 1)]
     for system, info in summary["systems"].items():
         scores = info.get("scores") or {}
         cells = []
@@ -177,7 +177,36 @@ def write_report(out: Path, summary: dict) -> Path:
                 ci = f" [{_fmt(entry['ci_low'])}, {_fmt(entry['ci_high'])}]" if entry.get("ci_low") is not None else ""
                 cells.append(f"{entry['score']:.1f}{ci} (n={entry['n']})")
         lines.append(f"| {system} | " + " | ".join(cells) + " |")
-    lines += ["", "![dimensions](dimensions.png)" if charts["dimensions"] else "", ""]
+    return lines
+
+
+def write_report(out: Path, summary: dict) -> Path:
+    out = Path(out)
+    dialogues = load_dialogues(out, list(summary["systems"]), summary["cards"])
+    charts = {"dimensions": plot_dimensions(summary, out / "dimensions.png"),
+              "strategies": plot_strategies(summary, out / "strategies.png")}
+    trajectory = plot_trajectories(dialogues, out / "trajectories.png")
+    run = summary.get("run", {})
+    smoke = bool(summary.get("smoke_test"))
+    if smoke:
+        lines = ["# ESC-Eval smoke test (not results)", "",
+                 f"> **Smoke test.** {_sentence(summary.get('smoke_test_reason'))} Point "
+                 "`--judge-url` and `--roleplayer-url` at a real model (docs/esc-eval.md). The dialogues, automatic "
+                 "metrics and strategy mix below describe the run; the judge's scores are listed only at the end, to "
+                 "show that the pipeline ran.", ""]
+    else:
+        lines = ["# ESC-Eval role-play report", ""]
+    lines += [f"Cards: {len(summary['cards'])} from `{run.get('cards_file', '?')}` · rounds: {run.get('rounds', '?')} · "
+              f"seed: {run.get('seed', '?')} · concurrency: {run.get('concurrency', '?')}", ""]
+    for k, r in enumerate(summary.get("runs") or [run], 1):
+        lines.append(f"- run {k} ({r.get('started_at', '?')}): {r.get('statuses')} in {r.get('wall_seconds', '?')} s, "
+                     f"LLM calls {r.get('llm_calls')}" + (f" — `{r['command']}`" if r.get("command") else ""))
+    lines += ["",
+              f"Role-player: `{json.dumps(run.get('roleplayer', {}))}`",
+              f"Judge: `{json.dumps(run.get('judge', {}))}`", ""]
+    if not smoke:
+        lines += [_scale_note(summary), "", "## Judge scores (0–100)", ""] + _score_table(summary)
+        lines += ["", "![dimensions](dimensions.png)" if charts["dimensions"] else "", ""]
     lines += ["## Dialogues and the judge", "",
               "| system | played | judged | failed | judge failed | unparsed dimension scores | judge method | s / dialogue | s / judgement |",
               "|---|---|---|---|---|---|---|---|---|"]
@@ -233,10 +262,16 @@ def write_report(out: Path, summary: dict) -> Path:
             lines.append(f"**{sample['system']}**{tag}: {t['system']}")
             lines.append("")
         if sample.get("judge"):
-            lines += [f"Judge: {sample['judge']['scores']} (raw: `{sample['judge']['raw'][:300]}`)", ""]
+            judge = "Judge (smoke test, not a result)" if smoke else "Judge"
+            lines += [f"{judge}: {sample['judge']['scores']} (raw: `{sample['judge']['raw'][:300]}`)", ""]
     errors = summary.get("errors") or []
     if errors:
         lines += ["## Failures in the last run", ""] + [f"- {e['system']} / card {e['card']}: {e['error']}" for e in errors] + [""]
+    if smoke:
+        lines += ["## Smoke-test numbers (not results)", "",
+                  "Judge scores (0–100) from a role-play the embedded model played or judged: they show that scoring "
+                  "and aggregation ran, not how good any system is. " + _scale_note(summary), ""]
+        lines += _score_table(summary) + [""]
     lines += ["Files: `dialogues/<system>/<card id>.json` (every turn; attune's perception and plan per turn), "
               "`scores.json` (this summary), `scores.csv` (one row per dialogue), `summary.csv` (one row per system and "
               "dimension), `failures.jsonl`, `run.json` (settings and seeds of every run).", ""]
