@@ -25,7 +25,7 @@ from .perception.video import VideoError, video_frames
 from .persona import load_avatar
 from .planner.coe import CoEPlanner
 from .planner.bank import ResponseBank
-from .planner.compose import GroundedComposer, TurnContext
+from .planner.compose import CRISIS, GroundedComposer, TurnContext
 from .planner.dialogue import DialogueTracker
 from .planner.gate import QualityGate
 from .planner.llm import LLM, LLMError
@@ -252,6 +252,12 @@ class Agent:
                 reply = self._safety_reply(ctx, safety, safety_before, first_worry)
                 self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True)
                 yield from emit(reply.text)
+            elif help_answer := self._help_question_answer(ctx, safety):
+                stream.plan = self._crisis_plan(user_state, "suicide", agent_emotion, state)
+                t = lap("planning", t)
+                reply = ReplyInfo(text=help_answer, source="safety")
+                self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True)
+                yield from emit(reply.text)
             else:
                 choice = self.strategy_planner.choose(StrategyContext(
                     text, user_state, len(self.history), [h.plan.strategy for h in self.history],
@@ -302,11 +308,25 @@ class Agent:
         brief = self.safety.resources("brief")
         return any(brief in h.reply.text for h in self.history[-2:])
 
+    def _help_question_answer(self, ctx: TurnContext, safety) -> str:
+        """Just asked whether they think of ending their life, they answer with a question about the help itself
+        ("if i call one of those hotlines, are they going to take my guns?"), not a no: the answer written for that
+        moment, with help named in a line; "" otherwise."""
+        asked_last_turn = bool(self.history) and self.history[-1].safety.check_in
+        if safety.escalate or not asked_last_turn or ctx.state.safety.check_in_answer != "none" \
+                or not ctx.state.open_question:
+            return ""
+        answer = self.composer.answer_text(ctx, written_for=CRISIS)
+        if answer and not self._help_named_lately():
+            answer = f"{answer} {self.safety.resources('brief')}"
+        return answer
+
     def _safety_reply(self, ctx: TurnContext, safety, before, first_worry: bool) -> ReplyInfo:
         """When safety takes the turn: the reply for the danger (for someone else's risk, help for the helper),
         with the person's question answered where the danger is one to act on (abuse, threats, someone else's
-        risk). A question asked in a suicidal moment ("is it wrong to decide I've lived long enough?") is never
-        answered from the bank: the reply stays with the person."""
+        risk). In a suicidal moment only the answers written for it are given (what a crisis line does, whether
+        police come, whether it is normal to think this); any other question ("would the insurance still pay?") is
+        never answered from the bank: the reply stays with the person."""
         asked = bool(ctx.state.open_question)
         if not safety.escalate:
             words, source = self.safety.someone_else_reply(), "safety"
@@ -314,10 +334,14 @@ class Agent:
             words = self.safety.crisis_reply(safety.category, before, name_help=not self._help_named_lately(),
                                              conversation=ctx.known_text)
             source = "crisis"
+        answer = ""
         if asked and (first_worry or safety.category in ONGOING_DANGERS):
             answer = self.composer.answer_text(ctx)  # "should I go to the police?" is answered now
-            if answer:  # the answer takes the place of the reply's closing question
-                words = " ".join([s for s in split_sentences(words) if not s.endswith("?")] + [answer])
+        elif asked and safety.category in SELF_RISK:
+            # only what was written for this moment: "what would a crisis line actually do? would they send police?"
+            answer = self.composer.answer_text(ctx, written_for=CRISIS)
+        if answer:  # the answer takes the place of the reply's closing question
+            words = " ".join([s for s in split_sentences(words) if not s.endswith("?")] + [answer])
         return ReplyInfo(text=words, source=source)
 
     def _crisis_plan(self, user_state: UserState, category: str, agent_emotion, state: DialogueState) -> Plan:

@@ -523,16 +523,28 @@ class GroundedComposer:
             return 0.0
         return float((self.bank.question_vectors[listed] @ self.question_vector(ctx, ctx.state.open_question)).max())
 
-    def answer_text(self, ctx: TurnContext) -> str:
-        """The answer to this turn's direct question alone (beside a safety reply), recorded as said; or ""."""
+    def answer_text(self, ctx: TurnContext, *, written_for: str | None = None) -> str:
+        """The answer to this turn's direct question alone (beside a safety reply), recorded as said; or "".
+        written_for: only an answer written for that problem ("crisis": what a crisis line does, whether police
+        come), never a general one."""
         self.setup()
         if not ctx.state.open_question:
             return ""
-        index = self.answer(ctx, ctx.state.open_question, self.problem(ctx), [])
+        problem = self.problem(ctx)
+        if written_for is not None:
+            index = self._matched_answer(ctx, ctx.state.open_question, written_for, [])
+            if index is not None and (self.bank[index].problem != written_for or self.bank[index].kind != "answer"):
+                index = None
+        else:
+            index = self.answer(ctx, ctx.state.open_question, problem, [])
         if index is None:
             return ""
         ctx.state.used.append(self.bank.id_of(index))
-        return self.bank[index].text
+        text = self.bank[index].text
+        if written_for is not None:
+            # "is it wrong to decide I've lived long enough?" must never hear "No, …": the statement stands alone
+            text = re.sub(r"^(no|yes)\s*,\s*(\w)", lambda m: m.group(2).upper(), text, flags=re.I)
+        return text
 
     def write(self, ctx: TurnContext, plan: Plan, warnings: list[str]) -> Iterator[str | ReplyInfo]:
         """Yield the reply's utterances one by one, then the ReplyInfo that records them."""

@@ -28,6 +28,7 @@ LABELS = ("none", "suicide", "self_harm", "abuse", "harm_to_others")  # the head
 SELF_RISK = frozenset({"suicide", "self_harm"})  # a danger to the person themself
 # a danger from someone else or toward others: once named, talked through, the person's questions answered
 ONGOING_DANGERS = frozenset({"abuse", "harm_to_others"})
+ABUSE_KIND_HELP = {"image": "image_abuse", "stalking": "stalking", "threat": "threat"}  # data/crisis_resources.json keys
 # the head's features: an encoder's embedding of one sentence (a message scores as its riskiest sentence)
 RECIPES = {"minilm": "minilm-sentence-max-v1", "mpnet": "mpnet-sentence-max-v1", "both": "minilm+mpnet-sentence-max-v1"}
 HEAD_FILE = "crisis_head.npz"
@@ -126,6 +127,9 @@ class CrisisDetector:
                 # "her boyfriend is hurting her and told her he might kill her": a danger to someone they care for
                 return SafetyAssessment(risk_level="low", escalate=False, category="someone_else",
                                         reason=f"worried about someone else's danger: '{words}'")
+            if category in ONGOING_DANGERS and state.category in SELF_RISK and not self.language.harm_by_writer(said_in) \
+                    and self.language.names_nobody_else(said_in):
+                category = state.category  # "will they lock me up if i call?" after a suicidal disclosure
             return SafetyAssessment(risk_level="high", escalate=True, category=category, explicit=True,
                                     reason=f"explicit words: '{words}'" + (" after an earlier risk" if at_risk else ""))
         if about_other:
@@ -144,6 +148,10 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, category="none",
                                     reason="talks about the topic, or only says there is no risk")
         probability, category, sentence = self.riskiest(read)
+        if category == "harm_to_others" and probability >= self.escalate_threshold \
+                and not self.language.harm_by_writer(read) and self.language.alone_with_a_weapon(sentence):
+            # a weapon and the writer alone, nobody it could be aimed at: the danger is to themselves
+            category = "suicide"
         if category == "harm_to_others" and not self.language.harm_by_writer(read) \
                 and not (probability >= self.escalate_threshold and self.language.writer_acts(sentence)):
             # the head alone hears violence in a fence row or a child-support question: an urge to hurt someone
@@ -169,6 +177,11 @@ class CrisisDetector:
                 and emotion is not None and emotion.label == "fear":
             # "I'm scared to go home now that he knows where I live", after the stalking came up: the head hears a
             # crisis, and the fear is of him (despair in the same conversation still reads as self-risk)
+            category = state.category
+        if category in ONGOING_DANGERS and state.category in SELF_RISK and not self.language.harm_by_writer(read) \
+                and self.language.names_nobody_else(sentence):
+            # "will they lock me up if i call?" after a suicidal disclosure: the head hears abuse, but nobody else
+            # is in it and the talk is still of their own safety
             category = state.category
         if (probability >= near_certain or danger_from_or_to_others) and not said_no:
             return SafetyAssessment(risk_level="high", escalate=True, category=category,
@@ -245,6 +258,9 @@ class CrisisDetector:
             # "lay them down somewhere safe, like their cot" only where a baby or child is in the conversation
             child = bool(self.language.child.search(conversation))
             key = f"{category}_child" if child and f"{category}_child" in self._replies["first"] else category
+            kind = self.language.abuse_kind(conversation) if category == "abuse" else None
+            if kind:  # sextortion, stalking or a neighbour's threat: that danger's steps and help, not a DV line
+                return self._replies["first"][f"abuse_{kind}"].format(resources=self.resources(ABUSE_KIND_HELP[kind]))
             return self._replies["first"][key].format(resources=self.resources(category))
         return render(self.prompts_dir, "crisis_reply", resources=self.resources("suicide"))
 
@@ -264,4 +280,6 @@ class CrisisDetector:
         if isinstance(by_locale, str):  # a locale with one text for every danger
             return by_locale
         key = "suicide" if category in {"self_harm", "none"} else category
+        if key in ABUSE_KIND_HELP.values() and key not in by_locale:
+            key = "abuse"  # a locale without help for that danger: its abuse help
         return by_locale.get(key, by_locale["suicide"])

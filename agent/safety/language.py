@@ -34,6 +34,8 @@ class ConversationLanguage:
         self.harm_intent = re.compile(spec["harm_intent"], re.I)
         self.writer_agency = re.compile(spec["writer_agency"], re.I)
         self.child = re.compile(spec["child"], re.I)
+        self.weapon = re.compile(spec["weapon"], re.I)
+        self.abuse_kinds = {kind: re.compile(pattern, re.I) for kind, pattern in spec["abuse_kinds"].items()}
 
     def readable(self, text: str) -> str:
         """The message without its denials and figures of speech (what risk rules and the head should read)."""
@@ -78,6 +80,24 @@ class ConversationLanguage:
         """The writer acts or plans in the sentence ("I've been parked outside his house", "been planning to …"),
         so a reading of harm to others is about them, not a row between neighbours."""
         return bool(self.writer_agency.search(sentence.strip()))
+
+    def alone_with_a_weapon(self, sentence: str) -> bool:
+        """A weapon and nobody but the writer in the sentence: a danger to themselves."""
+        return bool(self.weapon.search(sentence)) and self.names_nobody_else(sentence)
+
+    def abuse_kind(self, conversation: str) -> str | None:
+        """What a danger from someone else is about, when it is not plain partner or family abuse: 'image'
+        (intimate pictures, sextortion), 'stalking' or 'threat' (data/safety_language.json abuse_kinds)."""
+        return next((kind for kind, cue in self.abuse_kinds.items() if cue.search(conversation)), None)
+
+    def names_nobody_else(self, sentence: str) -> bool:
+        """No one but the writer in the sentence: no he/she/them, nobody named ("some nights i sit in the truck with
+        the rifle and just think"). In a question, "they" are the services asked about ("will they lock me up if i
+        call?")."""
+        if sentence.rstrip().endswith("?"):
+            sentence = re.sub(r"\b(they|them)\b", " ", sentence, flags=re.I)
+        return not (_THIRD_PERSON.search(sentence) or self.other.search(sentence)
+                    or re.search(r"\b(them|someone|somebody|anyone|anybody|people|everyone|you)\b", sentence, re.I))
 
     def between_others(self, sentence: str) -> bool:
         """Someone else hurting or threatening a third person ("he might kill her"), the writer not among them."""
