@@ -329,7 +329,7 @@ class Agent:
         never answered from the bank: the reply stays with the person."""
         asked = bool(ctx.state.open_question)
         if not safety.escalate:
-            words, source = self.safety.someone_else_reply(), "safety"
+            words, source = self.safety.someone_else_reply(ctx.known_text), "safety"
         else:
             words = self.safety.crisis_reply(safety.category, before, name_help=not self._help_named_lately(),
                                              conversation=ctx.known_text)

@@ -473,3 +473,15 @@ def test_each_danger_from_someone_else_gets_its_own_steps_and_help(fresh_agent, 
     assert turn.safety.escalate and turn.safety.category == "abuse"
     assert all(word.lower() in turn.reply.text.lower() for word in expected), turn.reply.text
     assert not any(word.lower() in turn.reply.text.lower() for word in not_expected), turn.reply.text
+
+
+def test_the_first_crisis_reply_varies_across_conversations_not_within_one(agent):
+    """The same paragraph for everyone reads as a script (crisis round 15): variants, one per conversation."""
+    messages = ["i want to die", "i don't want to be here anymore", "i've been thinking about killing myself",
+                "i wrote goodbye letters last night", "i keep thinking about ending it all", "i want it all to stop forever"]
+    for category in ("suicide", "someone_else"):
+        replies = {agent.safety.crisis_reply(category, None, conversation=m) if category == "suicide"
+                   else agent.safety.someone_else_reply(m) for m in messages}
+        assert len(replies) >= 2, category
+    again = {agent.safety.crisis_reply("suicide", None, conversation="i want to die") for _ in range(3)}
+    assert len(again) == 1

@@ -8,11 +8,12 @@ Four signals:
 - the perceived emotion: a check-in needs a distressed person, and sadness or fear lowers the bar to escalate;
 - the conversation: within three turns of a flagged one, an act or means named by a pronoun ("I already took
   them") escalates, and so does a yes to the check-in question.
-A crisis turn gets the fixed, human-written reply in prompts/crisis_reply.md — never LLM text.
+A crisis turn gets a fixed, human-written reply from data/safety_replies.json — never LLM text.
 """
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 from typing import Sequence
 
@@ -260,14 +261,22 @@ class CrisisDetector:
             key = f"{category}_child" if child and f"{category}_child" in self._replies["first"] else category
             kind = self.language.abuse_kind(conversation) if category == "abuse" else None
             if kind:  # sextortion, stalking or a neighbour's threat: that danger's steps and help, not a DV line
-                return self._replies["first"][f"abuse_{kind}"].format(resources=self.resources(ABUSE_KIND_HELP[kind]))
-            return self._replies["first"][key].format(resources=self.resources(category))
-        return render(self.prompts_dir, "crisis_reply", resources=self.resources("suicide"))
+                key, category = f"abuse_{kind}", ABUSE_KIND_HELP[kind]
+            return self._first(key, conversation).format(resources=self.resources(category))
+        return self._first("suicide", conversation).format(resources=self.resources("suicide"))
 
-    def someone_else_reply(self) -> str:
+    def _first(self, key: str, conversation: str) -> str:
+        """The first reply for a danger; of several variants, the one this conversation's words pick (stable within
+        it, different across conversations)."""
+        template = self._replies["first"][key]
+        if isinstance(template, list):
+            template = template[zlib.crc32(conversation.encode("utf-8")) % len(template)]
+        return template
+
+    def someone_else_reply(self, conversation: str = "") -> str:
         """Help for the helper: how to ask, listen and get the other person help (not a check-in aimed at them)."""
         self.setup()
-        return self._replies["first"]["someone_else"].format(resources=self.resources("someone_else"))
+        return self._first("someone_else", conversation).format(resources=self.resources("someone_else"))
 
     def check_in(self) -> str:
         """The sentence added to a reply when the message may hide a risk (SafetyAssessment.check_in)."""
