@@ -252,7 +252,7 @@ class Agent:
                 reply = self._safety_reply(ctx, safety, safety_before, first_worry)
                 self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True)
                 yield from emit(reply.text)
-            elif help_answer := self._help_question_answer(ctx, safety):
+            elif help_answer := self._help_question_answer(ctx, safety, ongoing):
                 stream.plan = self._crisis_plan(user_state, "suicide", agent_emotion, state)
                 t = lap("planning", t)
                 reply = ReplyInfo(text=help_answer, source="safety")
@@ -308,15 +308,21 @@ class Agent:
         brief = self.safety.resources("brief")
         return any(brief in h.reply.text for h in self.history[-2:])
 
-    def _help_question_answer(self, ctx: TurnContext, safety) -> str:
-        """Just asked whether they think of ending their life, they answer with a question about the help itself
-        ("if i call one of those hotlines, are they going to take my guns?"), not a no: the answer written for that
-        moment, with help named in a line; "" otherwise."""
-        asked_last_turn = bool(self.history) and self.history[-1].safety.check_in
-        if safety.escalate or not asked_last_turn or ctx.state.safety.check_in_answer != "none" \
-                or not ctx.state.open_question:
+    def _help_question_answer(self, ctx: TurnContext, safety, ongoing: bool) -> str:
+        """A question about the danger itself, answered from what was written for it, with help named in a line;
+        "" otherwise. Two moments: a danger from someone else that has its own help (pictures, stalking, a threat)
+        goes on ("can he actually do that? should i go to the police or just pay him?"), or, just asked whether
+        they think of ending their life, they answer with a question about the help instead of a no ("if i call
+        one of those hotlines, are they going to take my guns?")."""
+        if not ctx.state.open_question:
             return ""
-        answer = self.composer.answer_text(ctx, written_for=CRISIS)
+        if ongoing and self.safety.language.abuse_kind(ctx.known_text):
+            answer = self.composer.answer_text(ctx, written_for="harassment")
+        elif not safety.escalate and self.history and self.history[-1].safety.check_in \
+                and ctx.state.safety.check_in_answer == "none":
+            answer = self.composer.answer_text(ctx, written_for=CRISIS)
+        else:
+            return ""
         if answer and not self._help_named_lately():
             answer = f"{answer} {self.safety.resources('brief')}"
         return answer
@@ -338,8 +344,11 @@ class Agent:
         if asked and (first_worry or safety.category in ONGOING_DANGERS):
             answer = self.composer.answer_text(ctx)  # "should I go to the police?" is answered now
         elif asked and safety.category in SELF_RISK:
-            # only what was written for this moment: "what would a crisis line actually do? would they send police?"
+            # only what was written for this moment: "what would a crisis line actually do? would they send police?",
+            # and where pictures are the threat behind it, "should i just pay them??"
             answer = self.composer.answer_text(ctx, written_for=CRISIS)
+            if not answer and self.safety.language.abuse_kind(ctx.known_text) == "image":
+                answer = self.composer.answer_text(ctx, written_for="harassment")
         if answer:  # the answer takes the place of the reply's closing question
             words = " ".join([s for s in split_sentences(words) if not s.endswith("?")] + [answer])
         return ReplyInfo(text=words, source=source)

@@ -20,7 +20,7 @@ from typing import Sequence
 from ..embeddings import Embedder
 from ..heads import load_head
 from ..prompts import render
-from ..text import normalise
+from ..text import normalise, split_sentences
 from ..types import EmotionEstimate, SafetyAssessment, SafetyState
 from .language import ConversationLanguage
 from .rules import explicit_risk, follow_up_risk, is_topic, passive_risk, sentences
@@ -262,7 +262,12 @@ class CrisisDetector:
             kind = self.language.abuse_kind(conversation) if category == "abuse" else None
             if kind:  # sextortion, stalking or a neighbour's threat: that danger's steps and help, not a DV line
                 key, category = f"abuse_{kind}", ABUSE_KIND_HELP[kind]
-            return self._first(key, conversation).format(resources=self.resources(category))
+            help_now = self.resources(category)
+            if category in SELF_RISK and self.language.abuse_kind(conversation) == "image":
+                # the threat behind the despair has its own help (its "if you are in danger" line is said already)
+                help_now += " " + " ".join(s for s in split_sentences(self.resources("image_abuse"))
+                                           if not s.lower().startswith("if "))
+            return self._first(key, conversation).format(resources=help_now)
         return self._first("suicide", conversation).format(resources=self.resources("suicide"))
 
     def _first(self, key: str, conversation: str) -> str:
