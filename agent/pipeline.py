@@ -338,7 +338,7 @@ class Agent:
             words, source = self.safety.someone_else_reply(ctx.known_text), "safety"
         else:
             words = self.safety.crisis_reply(safety.category, before, name_help=not self._help_named_lately(),
-                                             conversation=ctx.known_text)
+                                             conversation=ctx.known_text, message=ctx.user_text)
             source = "crisis"
         answer = ""
         if asked and (first_worry or safety.category in ONGOING_DANGERS):

@@ -244,13 +244,18 @@ class CrisisDetector:
         return state
 
     def crisis_reply(self, category: str = "suicide", state: SafetyState | None = None, name_help: bool = True,
-                     conversation: str = "") -> str:
+                     conversation: str = "", message: str = "") -> str:
         """The reply to a turn that shows risk: the first time, the full reply for its category; after that, a
         shorter one that stays with the person and names help briefly (unless name_help is False: it was named
-        a moment ago), never the same twice in a conversation. conversation: what the person has said, so the
-        harm-to-others reply says how to step away from a baby only where one is in it."""
+        a moment ago), never the same twice in a conversation; a later message that names a means gets the step
+        away from it. conversation: what the person has said, so the harm-to-others reply says how to step away from
+        a baby only where one is in it; message: this turn's words."""
         self.setup()
         earlier = state.escalations if state is not None else 0
+        step = self.language.means_step(message) if category in SELF_RISK and earlier else None
+        if step:  # "i have like 30 pills saved up": distance from that, before anything else
+            text = self._replies["follow_up_means"].format(step=step, brief=self.resources("brief") if name_help else "")
+            return " ".join(text.split())
         if earlier:
             variants = self._replies["follow_up"]
             text = variants[(earlier - 1) % len(variants)].format(brief=self.resources("brief") if name_help else "")

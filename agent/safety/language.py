@@ -35,6 +35,7 @@ class ConversationLanguage:
         self.writer_agency = re.compile(spec["writer_agency"], re.I)
         self.child = re.compile(spec["child"], re.I)
         self.weapon = re.compile(spec["weapon"], re.I)
+        self.means = [(re.compile(m["cue"], re.I), m["step"]) for m in spec["means"]]
         self.abuse_kinds = {kind: re.compile(pattern, re.I) for kind, pattern in spec["abuse_kinds"].items()}
 
     def readable(self, text: str) -> str:
@@ -80,6 +81,10 @@ class ConversationLanguage:
         """The writer acts or plans in the sentence ("I've been parked outside his house", "been planning to …"),
         so a reading of harm to others is about them, not a row between neighbours."""
         return bool(self.writer_agency.search(sentence.strip()))
+
+    def means_step(self, message: str) -> str | None:
+        """The step that puts distance between a person at risk and the means their message names, if it names one."""
+        return next((step for cue, step in self.means if cue.search(message)), None)
 
     def alone_with_a_weapon(self, sentence: str) -> bool:
         """A weapon and nobody but the writer in the sentence: a danger to themselves."""

@@ -146,7 +146,10 @@ def explicit_risk(text: str) -> tuple[str, str] | None:
 _FOLLOW_UP = re.compile(
     r"\b((already |just )?(took|taken|swallowed|drank|done|did) (them|it|all of (them|it)|the lot)|"
     r"(have|got|'ve got|bought) (them|it|one) (here|ready|with me|in my (bag|pocket|hand|car))|"
-    r"(it'?s|they'?re) (here|ready|with me|in my (bag|pocket|hand|car)))\b", re.I)
+    r"(it'?s|they'?re) (here|ready|with me|in my (bag|pocket|hand|car))|"
+    # the method, once risk is on the table: "the car is the only way i'd do it", "that's how i would do it"
+    r"(only )?(way|how) i'?d do it|(way|how) i (would|will|'ll|am going to|'m going to|plan to) do it|"
+    r"i'?d do it (with|by))\b", re.I)
 # the first words of an answer to "are you having thoughts of ending your life …?"
 _YES = re.compile(r"^\W*(yes|yeah|yea|yep|yup|ya|sometimes|i am|i do|i have|i guess|maybe|kind of|kinda|sort of|"
                   r"a (bit|little)|honestly,? yes|probably|often|every day|most days|all the time)\b", re.I)
