@@ -405,3 +405,25 @@ def test_crisis_lines_presume_no_therapist_and_no_parents_who_cut_them_off(fresh
     assert not composer.presumes("Telling your therapist is usually a good idea.", "my therapist doesn't know")
     assert composer.contradicted("Telling one trusted person, whether a parent, a friend or a doctor, can help.",
                                  "answer", "my parents cut me off when i came out")
+
+
+def test_a_doubt_that_asks_nothing_is_not_met_as_a_question(settings, fresh_agent):
+    # round 15: "i dont know if i can trust anything he says now" heard "That's a fair question, and I can't answer it"
+    acts = DialogueActs(settings.data_dir)
+    assert acts.questions("i dont know if i can trust anything he says now") == []
+    assert acts.questions("i dont know if i should stay or leave") == ["should i stay or leave"]
+    fresh_agent.respond("my boyfriend has been lying to me about stuff for months")
+    turn = fresh_agent.respond("its that he lied to my face. i dont know if i can trust anything he says now")
+    assert "question" not in turn.reply.text.lower()
+
+
+def test_is_it_dumb_to_is_answered_in_its_own_word(fresh_agent):
+    fresh_agent.respond("my boyfriend lied to me about looking at other girls and i can't stop thinking about it")
+    turn = fresh_agent.respond("is it dumb to break up with him over this?")
+    assert "isn't dumb to" in turn.reply.text and "break up with him" in turn.reply.text
+
+
+def test_asking_to_hear_that_their_feelings_make_sense_hears_it(fresh_agent):
+    fresh_agent.respond("my boyfriend lied to me about looking at other girls and i can't stop thinking about it")
+    turn = fresh_agent.respond("i just want someone to tell me my feelings make sense")
+    assert turn.reply.text.startswith("Your feelings make sense")

@@ -379,8 +379,11 @@ class GroundedComposer:
         """The utterance that answers the person's question, or None. "What should I do?" about a known problem
         gets the problem's best next step, not a general "it's your choice"."""
         index = self._matched_answer(ctx, question, problem, taken_ids)
-        if index is not None and self.bank[index].kind == "answer" and self.tracker.acts.form(question):
-            return index  # "is it normal to feel this low?" is met as asked, not with a next step
+        if index is not None and self.bank[index].kind == "answer" and (
+                self.tracker.acts.form(question) or self._listed_similarity(ctx, index, question) >= STRONG_ANSWER):
+            # "is it normal to feel this low?", "i just want someone to tell me my feelings make sense": met as
+            # asked, not with a next step
+            return index
         # what the trouble most likely is, even before the problem type is sure: its next step nearest the question
         likely = self.likely_problem(ctx, problem)
         if likely not in {GENERAL, CRISIS} and (index is None or self.bank[index].problem == GENERAL):
@@ -518,10 +521,13 @@ class GroundedComposer:
 
     def listed_match(self, ctx: TurnContext, index: int) -> float:
         """How close the person's question is to the closest question an answer was written for (0 for none)."""
+        return self._listed_similarity(ctx, index, ctx.state.open_question) if ctx.state.open_question else 0.0
+
+    def _listed_similarity(self, ctx: TurnContext, index: int, question: str) -> float:
         listed = self.bank.question_owner == index
-        if not listed.any() or not ctx.state.open_question:
+        if not listed.any():
             return 0.0
-        return float((self.bank.question_vectors[listed] @ self.question_vector(ctx, ctx.state.open_question)).max())
+        return float((self.bank.question_vectors[listed] @ self.question_vector(ctx, question)).max())
 
     def answer_text(self, ctx: TurnContext, *, written_for: str | None = None) -> str:
         """The answer to this turn's direct question alone (beside a safety reply), recorded as said; or "".

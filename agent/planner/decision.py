@@ -64,6 +64,7 @@ class DecisionReader:
         self.kinds = {k: re.compile(v, re.I) for k, v in spec["kinds"].items()}
         self.echo, self.lines, self.follow_up = spec["echo"], spec["lines"], spec["follow_up"]
         self.seems = re.compile(reading["seems"], re.I)
+        self.judged, self.echo_judged = re.compile(reading["judged"], re.I), spec["echo_judged"]
         self.seems_lines, self.seems_kinds = spec["seems_lines"], set(spec["seems_kinds"])
 
     def warm(self) -> None:
@@ -178,9 +179,13 @@ class DecisionReader:
         count = "two" if len(options) == 2 else "one"
         # which wording comes first varies with the message, so different people don't all hear the same opener
         turn = zlib.crc32(message.encode())
-        echo = next(((f"decision-echo:{count}:{n}", t.format(**fields))
-                     for n, t in _rotated(list(enumerate(self.echo[count])), turn)
-                     if f"decision-echo:{count}:{n}" not in used
+        # "is it dumb to break up with him over this?": their word is answered before the choice is weighed
+        judged = self.judged.search(question)
+        echoes, prefix = (self.echo_judged, "decision-judged") if judged else (self.echo, "decision-echo")
+        fields["word"] = judged.group("word").lower() if judged else ""
+        echo = next(((f"{prefix}:{count}:{n}", t.format(**fields))
+                     for n, t in _rotated(list(enumerate(echoes[count])), turn)
+                     if f"{prefix}:{count}:{n}" not in used
                      and not ("_ing}" in t and None in fields.values())), None)  # "keeping seeing her": no -ing
         key = self.line_key(kinds)
         generic = f"any_{count}"

@@ -63,6 +63,7 @@ class DialogueActs:
         self.request_to_talk = re.compile(spec["request_to_talk"], re.I)
         self.unheard = re.compile(spec["unheard"], re.I)
         self.embedded = re.compile(spec["embedded_question"], re.I)
+        self.validation_request = re.compile(spec["validation_request"], re.I)
         self.unanswered = re.compile(spec["unanswered"], re.I)
         self.vague_referent = re.compile(spec["vague_referent"], re.I)
 
@@ -88,6 +89,8 @@ class DialogueActs:
                 # "i just dont know if i should stay or leave" asks "should i stay or leave"
                 who, verb, rest = embedded["who"], embedded["verb"].lower(), embedded["rest"].rstrip(" .!")
                 out.append(f"do {who} {verb} {rest}" if " " in verb else f"{verb} {who} {rest}")
+            elif self.validation_request.search(sentence):
+                out.append(core)  # "i just want someone to tell me my feelings make sense" asks to hear it
 
         return out
 
