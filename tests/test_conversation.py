@@ -427,3 +427,14 @@ def test_asking_to_hear_that_their_feelings_make_sense_hears_it(fresh_agent):
     fresh_agent.respond("my boyfriend lied to me about looking at other girls and i can't stop thinking about it")
     turn = fresh_agent.respond("i just want someone to tell me my feelings make sense")
     assert turn.reply.text.startswith("Your feelings make sense")
+
+
+def test_a_specific_question_gets_an_answer_about_it_or_none(fresh_agent):
+    # round 15: "do you know how i get the camera working?" was answered with a study timer (cosine 0.29 to it)
+    fresh_agent.respond("im stuck in the house all day and my buddies all moved to zoom but i cant make the darn "
+                        "thing work")
+    turn = fresh_agent.respond("do you know how i get the camera working? ive been feeling pretty low")
+    assert "timer" not in turn.reply.text and "Start Video" in turn.reply.text
+    acts = fresh_agent.composer.tracker.acts
+    assert acts.asks_any_step("so what should i even do about it?") and acts.asks_any_step("any advice?")
+    assert not acts.asks_any_step("is it too late to start that at my age?")

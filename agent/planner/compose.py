@@ -57,6 +57,8 @@ ASKED_BEFORE = 0.7          # cosine of a question to one the agent already aske
 SHARED_WORD_BONUS = 0.1     # per content word an answer shares with the question (two at most)
 DECISION_EXTRA_WORDS = 10   # a decision said back, weighed and its worry met may run a little past the usual length
 STRONG_ANSWER = 0.8         # a written answer whose listed question is this close beats the general decision line
+ANSWER_ENGAGES = 0.3        # cosine of an answer's text to the question below which it answers something else
+                            # (round 15: "do you know how i get the camera working?" → a study timer, 0.29 … 0.02)
 
 
 @dataclass
@@ -386,13 +388,20 @@ class GroundedComposer:
             return index
         # what the trouble most likely is, even before the problem type is sure: its next step nearest the question
         likely = self.likely_problem(ctx, problem)
+        any_step = self.tracker.acts.asks_any_step(question)
         if likely not in {GENERAL, CRISIS} and (index is None or self.bank[index].problem == GENERAL):
             query = self.query(ctx)
             asked = DialogueQuery(self.question_vector(ctx, question), query.last_agent, query.earlier_user)
             step = self.pick(ctx, "suggestion", asked, likely, [], taken_ids, specific=True)
-            if step is not None:
+            # "what should i do?" asks for any next step; "how do i get the camera working?" only for one about it
+            if step is not None and (any_step or self.engages(ctx, step, question)):
                 return step
-        return index
+        return index if index is None or any_step or self.engages(ctx, index, question) else None
+
+    def engages(self, ctx: TurnContext, index: int, question: str) -> bool:
+        """The utterance is about what was asked: its words near the question, or written for a question this close."""
+        return (float(self.bank.text_vectors[index] @ self.question_vector(ctx, question)) >= ANSWER_ENGAGES
+                or self._listed_similarity(ctx, index, question) >= STRONG_ANSWER)
 
     def named_problem(self, ctx: TurnContext) -> str:
         """The problem type the message's own words name (data/problem_cues.json; of several, the one the problem

@@ -64,6 +64,7 @@ class DialogueActs:
         self.unheard = re.compile(spec["unheard"], re.I)
         self.embedded = re.compile(spec["embedded_question"], re.I)
         self.validation_request = re.compile(spec["validation_request"], re.I)
+        self.any_step = re.compile(spec["any_step"], re.I)
         self.unanswered = re.compile(spec["unanswered"], re.I)
         self.vague_referent = re.compile(spec["vague_referent"], re.I)
 
@@ -71,6 +72,11 @@ class DialogueActs:
         """A question that wants no answer: a correction, "what does that even mean?", "did you read what i said?",
         "can i talk about something?"."""
         return any(p.search(question) for p in (self.correction, self.unheard, self.clarify, self.request_to_talk))
+
+    def asks_any_step(self, question: str) -> bool:
+        """'what should i do?', 'any advice?', 'how do i cope with this?': a question any next step for the
+        trouble answers, with nothing more specific in it."""
+        return bool(self.any_step.match(question.strip()))
 
     def form(self, question: str) -> str | None:
         """The kind of question a general answer can meet ('normal', 'fault'), or None."""
