@@ -26,7 +26,7 @@ from .persona import load_avatar
 from .planner.coe import CoEPlanner
 from .planner.bank import ResponseBank
 from .planner.compose import CRISIS, GroundedComposer, TurnContext
-from .planner.dialogue import DialogueTracker
+from .planner.dialogue import SAFETY_KIND, DialogueTracker
 from .planner.gate import QualityGate
 from .planner.llm import LLM, LLMError
 from .planner.ranker import ResponseRanker
@@ -250,7 +250,7 @@ class Agent:
                 stream.plan = self._crisis_plan(user_state, safety.category, agent_emotion, state)
                 t = lap("planning", t)
                 reply = self._safety_reply(ctx, safety, safety_before, first_worry)
-                self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True)
+                self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True, kinds=[SAFETY_KIND])
                 yield from emit(reply.text)
             elif help_answer := self._help_question_answer(ctx, safety, ongoing):
                 stream.plan = self._crisis_plan(user_state, "suicide", agent_emotion, state)
@@ -294,6 +294,8 @@ class Agent:
                     # whatever the planner said, the person also hears a direct, gentle question and where help is
                     yield from emit(extra)
                     reply = reply.model_copy(update={"text": f"{reply.text} {extra}".strip()})
+                    if safety.check_in:
+                        state.last_kinds = [*state.last_kinds, SAFETY_KIND]
             timings["reply"] = round((time.perf_counter() - t) * 1000, 1)
             timings["total"] = round((time.perf_counter() - start) * 1000, 1)
             stream.turn = TurnResult(index=len(self.history), user_text=text, transcript=transcript,

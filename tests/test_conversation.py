@@ -129,6 +129,8 @@ def test_a_conversation_answers_questions_and_never_repeats(fresh_agent):
     ("i got laid off on friday", "Losing your job"),
     ("well. my husband left me a few months ago", "you and your husband"),
     ("i lost a pregnancy a few weeks ago. it was my first", "loss of your pregnancy"),
+    # round 16: "she passed a few months ago" was read as "passed a (test)", and she is the mom just named
+    ("i barely sleep and my head just goes to my mom. she passed a few months ago", "I'm so sorry about your mom."),
 ])
 def test_what_happened_is_named_back_once(fresh_agent, text, named):
     turn = fresh_agent.respond(text)
@@ -145,6 +147,7 @@ def test_what_happened_is_named_back_once(fresh_agent, text, named):
     "i'm scared to death of the exam on monday",
     "he left me a note on the fridge and went to work",
     "my mother-in-law will be the death of me",
+    "my sister. she passed a kidney stone last week",
 ])
 def test_no_event_is_named_that_did_not_happen_to_them(settings, text):
     from agent.planner.events import LifeEvents
@@ -162,7 +165,8 @@ def test_a_line_never_brings_in_people_or_situations_they_did_not_mention(fresh_
     overloaded = "they keep piling work on me and my manager mocks me in meetings"
     assert composer.presumes("If you were fired, it can help to ask for the reasons in writing.", overloaded)
     assert composer.presumes("A new diagnosis often brings shock.", "my mom died a couple of months ago")
-    assert not composer.presumes("Losing a job is a shock.", overloaded)
+    assert composer.presumes("Losing a job is a shock.", overloaded)  # round 16: "after losing a job" to one who quit
+    assert not composer.presumes("Losing a job is a shock.", "i got laid off on friday")
     afraid = "i'm scared i'll lose my job, they keep cutting pay"  # a fear is not a dismissal
     assert composer.presumes("If you were fired, it can help to ask for the reasons in writing.", afraid)
     for text in [known, "i just reread my notes and nothing sticks", "what should i do?"]:
@@ -438,3 +442,28 @@ def test_a_specific_question_gets_an_answer_about_it_or_none(fresh_agent):
     acts = fresh_agent.composer.tracker.acts
     assert acts.asks_any_step("so what should i even do about it?") and acts.asks_any_step("any advice?")
     assert not acts.asks_any_step("is it too late to start that at my age?")
+
+
+def test_a_step_they_choose_is_said_back_and_affirmed_not_met_with_new_advice(fresh_agent):
+    # round 16: "ok yeah that makes sense, i'll email them tonight" heard "pick one person you trust and send them…"
+    fresh_agent.respond("finals are next week and only one of my teachers gave us a study guide")
+    turn = fresh_agent.respond("ok yeah that makes sense, i'll email them tonight. still kinda freaking out tho")
+    assert "to email them tonight" in turn.reply.text
+    assert not any(kind in {"suggestion", "information"} for kind in turn.state.last_kinds)
+    reader = fresh_agent.composer.decisions
+    for worry in ("i'm going to fail all my exams", "i think i'm going to end it", "i'll probably just quit",
+                  "im gonna lose my job", "i'll never find anyone"):
+        assert reader.plan(worry, []) == [], worry
+
+
+def test_correcting_a_safety_reply_does_not_rule_out_what_the_talk_is_about(fresh_agent):
+    # round 16: "whoa, i'm not suicidal, i'm just scared about losing my apartment" ruled out money, so the rent
+    # answer could no longer be found
+    tracker = fresh_agent.composer.tracker
+    previous = fresh_agent.respond("the eviction moratorium ended and i'm behind on rent, my landlord gave me notice").state
+    correction = "whoa, i'm not in danger or suicidal, that's not what i meant. i'm just scared about losing my apartment"
+    vector = fresh_agent.embedder.encode_one(correction)
+    assert previous.problem == "money"
+    assert "money" in tracker.update(previous, correction, vector).ruled_out
+    previous.last_kinds = ["safety"]
+    assert "money" not in tracker.update(previous, correction, vector).ruled_out

@@ -593,6 +593,12 @@ class GroundedComposer:
                     yield say_bank(repair)
             if (events or ctx.state.corrected) and kinds[:1] == ["reflection"] and len(kinds) > 1:
                 kinds = kinds[1:]  # the event named back is this turn's reflection
+        if not ctx.state.open_question and problem not in {CRISIS, SOMEONE_AT_RISK} \
+                and ctx.state.act not in {"greeting", "thanks", "closing"}:
+            # "ok, i'll email them tonight": the step they chose, said back and affirmed, not a new suggestion
+            for utterance_id, text in self.decisions.plan(ctx.user_text, ctx.state.used):
+                yield say(utterance_id, "affirmation", text)
+                kinds = []
         decision = self.decision(ctx, problem)
         formed = ctx.state.open_question  # the question a written answer of its form can meet, when there is one
         if decision is not None and formed and formed != decision.question and self.tracker.acts.form(formed):

@@ -65,6 +65,8 @@ class DecisionReader:
         self.echo, self.lines, self.follow_up = spec["echo"], spec["lines"], spec["follow_up"]
         self.seems = re.compile(reading["seems"], re.I)
         self.judged, self.echo_judged = re.compile(reading["judged"], re.I), spec["echo_judged"]
+        self.plan_said, self.plan_echo = re.compile(reading["plan_said"], re.I), spec["plan_echo"]
+        self.plan_kinds, self.plan_follow_up = set(spec["plan_kinds"]), spec["plan_follow_up"]
         self.seems_lines, self.seems_kinds = spec["seems_lines"], set(spec["seems_kinds"])
 
     def warm(self) -> None:
@@ -153,6 +155,20 @@ class DecisionReader:
             return None
         form = get_inflection(first, "VBG")
         return f"{form[0] if form else first + 'ing'} {rest}".strip()
+
+    def plan(self, message: str, used: list[str]) -> list[tuple[str, str]]:
+        """[(utterance id, text)]: the step the person says they will take ("ok i'll email them tonight"), said back
+        and affirmed, then a line that stays with them; [] when there is none, or it is not a step to encourage
+        (quitting, paying, giving in: those are weighed, not cheered) or it cannot be said back faithfully."""
+        for found in self.plan_said.finditer(message):
+            options = self._clean(found.group("plan"), None)
+            if len(options) == 1 and self.kind(options[0]) in self.plan_kinds:
+                turn = zlib.crc32(message.encode())
+                lines = [next(((f"{key}:{n}", t.format(plan=options[0]))
+                               for n, t in _rotated(list(enumerate(texts)), turn) if f"{key}:{n}" not in used), None)
+                         for key, texts in (("plan-echo", self.plan_echo), ("plan-follow-up", self.plan_follow_up))]
+                return [line for line in lines if line is not None] if lines[0] is not None else []
+        return []
 
     # -- the answer ---------------------------------------------------------------------------------------------
     def line_key(self, kinds: list[str]) -> str:

@@ -30,6 +30,7 @@ EMOTION_TYPE_MIN_WORDS = 6
 EMOTION_TYPE_MIN_SCORE = 0.3  # seven classes: below this the conversation's feeling is not clear yet
 MAX_FACTS = 8
 FACT_MIN_WORDS = 4
+SAFETY_KIND = "safety"  # last_kinds mark of a safety reply or check-in: a correction of it is not about the topic
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # people type "hard. i keep …": split whatever the case
 
 
@@ -195,8 +196,9 @@ class DialogueTracker:
         corrected = bool(self.acts.correction.search(text))
         # "what does that even mean?", "i already said my sister can't help": owned too, nothing ruled out
         state.corrected = corrected or bool(self.acts.clarify.search(text) or self.acts.unheard.search(text))
-        if corrected and previous.problem != "general":
-            # "it's not about studying": what the talk was taken to be about is ruled out for a while
+        if corrected and previous.problem != "general" and SAFETY_KIND not in previous.last_kinds:
+            # "it's not about studying": what the talk was taken to be about is ruled out for a while ("whoa, i'm not
+            # suicidal, i'm scared of losing my apartment" corrects the safety reply, not the talk's topic)
             state.ruled_out = (state.ruled_out + [previous.problem])[-3:]
         current = {k: (0.0 if k in state.ruled_out else v) for k, v in current.items()}
         said = self.facts(text)

@@ -38,6 +38,9 @@ class _Event:
     problem_with_who: str
 
 
+_PRONOUN_START = re.compile(r"(he|she)\b", re.I)
+
+
 def _compile(patterns: list[str]) -> list[re.Pattern]:
     return [re.compile(p, re.I) for p in patterns]
 
@@ -68,12 +71,17 @@ class LifeEvents:
     def read(self, text: str) -> list[Acknowledgement]:
         """Each event the message tells, once, with the sentence that names it back."""
         out: list[Acknowledgement] = []
+        previous = ""
         for sentence in _SENTENCE_END.split(text):
             for event in self.events:
                 if any(b.search(sentence) for b in event.blockers):
                     continue
                 cue = next((m for p in event.cues if (m := p.search(sentence))), None)
                 who = self._who(sentence, cue) if cue else None
+                if cue is not None and who is None and _PRONOUN_START.match(cue.group(0)):
+                    # "my head just goes to my mom. she passed a few months ago": she is the last one named
+                    named = [m for m in self.who.finditer(previous) if not _POSSESSIVE_AFTER.match(previous[m.end():])]
+                    who = named[-1].group(1).lower() if named else None
                 if cue is None:
                     cue = next((m for p in event.cues_with_who if (m := p.search(sentence))), None)
                     who = self._who(sentence, cue) if cue else None
@@ -93,6 +101,7 @@ class LifeEvents:
                                                event.problem_with_who))
                 elif event.alone:
                     out.append(Acknowledgement(event.name, event.alone[0], event.problem_with_who if who else event.problem))
+            previous = sentence
         unique: dict[str, Acknowledgement] = {}
         for a in out:
             unique.setdefault(a.key, a)
