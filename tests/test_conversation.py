@@ -467,3 +467,14 @@ def test_correcting_a_safety_reply_does_not_rule_out_what_the_talk_is_about(fres
     assert "money" in tracker.update(previous, correction, vector).ruled_out
     previous.last_kinds = ["safety"]
     assert "money" not in tracker.update(previous, correction, vector).ruled_out
+
+
+def test_a_judgement_word_alike_is_answered_and_a_like_opened_choice_is_weighed(fresh_agent):
+    # round 17: "is that ridiculous at my age?" could not hear "It isn't silly…"; "like should i drop the class or…"
+    # was no question at all
+    fresh_agent.respond("my husband left me a few months ago. i'm 90 now and my granddaughter says i should try "
+                        "online dating")
+    turn = fresh_agent.respond("is that ridiculous at my age?")
+    assert "silly" in turn.reply.text.lower()  # an answer written for 'is it silly…?'
+    acts = fresh_agent.composer.tracker.acts
+    assert acts.questions("like should i just drop the class or find someone else to help me, idk what to do")

@@ -142,6 +142,7 @@ class GroundedComposer:
         self.asks_if_fine = re.compile(r"\b(" + "|".join(map(re.escape, polarity["yes_words"])) + r")\b", re.I)
         self.asks_if_wrong = re.compile(r"\b(" + "|".join(map(re.escape, polarity["no_words"])) + r")", re.I)
         self.judgements = re.compile(r"\b(" + "|".join(map(re.escape, filters["judgement_words"])) + r")\b", re.I)
+        self.judgement_alike = {word: group for group in filters["judgement_alike"] for word in group}
         self.contradictions = [(stems(spec["line"]), stems(spec["said"]), set(spec.get("kinds", [])))
                                for name, spec in filters["contradicted"].items() if not name.startswith("_")]
         self._ready = True
@@ -323,7 +324,8 @@ class GroundedComposer:
             return False
         if self.presumes(u.text, known) or self.contradicted(u.text, u.kind, known):
             return False
-        if u.kind == "answer" and any(not re.search(rf"\b{re.escape(m.group(1))}\b", known, re.I)
+        if u.kind == "answer" and any(not any(re.search(rf"\b{re.escape(word)}\b", known, re.I)
+                                              for word in self.judgement_alike.get(m.group(1).lower(), [m.group(1)]))
                                       for m in self.judgements.finditer(u.text)):
             return False  # "No, it isn't pathetic" to "is that dumb?"
         if u.problem in self.requires and not self.requires[u.problem].search(known):
