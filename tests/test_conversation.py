@@ -478,3 +478,10 @@ def test_a_judgement_word_alike_is_answered_and_a_like_opened_choice_is_weighed(
     assert "silly" in turn.reply.text.lower()  # an answer written for 'is it silly…?'
     acts = fresh_agent.composer.tracker.acts
     assert acts.questions("like should i just drop the class or find someone else to help me, idk what to do")
+
+
+def test_a_how_question_nothing_answers_is_thought_through_with_them(fresh_agent):
+    # round 17: "any ideas how to keep that going?" heard "I don't know enough about that … a better guide"
+    fresh_agent.respond("i quit my job and now everything that kept me sane is shut, i dance salsa and do standup")
+    turn = fresh_agent.respond("any ideas how to keep the dancing and comedy going when everythings closed?")
+    assert "better guide" not in turn.reply.text and turn.reply.text.count("?") == 1

@@ -29,6 +29,7 @@ KIND_STRATEGY = {
     "suggestion": "Providing Suggestions", "information": "Information", "answer": "Information",
     "greeting": "Others", "opening": "Others", "thanks": "Others", "closing": "Others", "better": "Others", "good_news": "Others",
     "unsure": "Others", "honest": "Information",  # honest: says what it can't judge when no answer fits
+    "honest_open": "Question",  # … to "how do i …?" about their own life: no stock recipe, thought through with them
     "repair": "Others",  # owns a misreading the person corrected
 }
 STRATEGY_KIND = {"Question": "question", "Reflection of Feelings": "reflection",

@@ -631,9 +631,14 @@ class GroundedComposer:
                 closeness = self.bank.text_vectors @ self.embedder.encode_one(ctx.state.open_question)
                 index = self.pick(ctx, "answer", query, CRISIS, texts(), [], closeness)
             elif index is None:  # nothing fits: say so honestly rather than answer another question
-                index = self.pick(ctx, "honest", query, GENERAL, texts(), [])
+                # "how do i keep dancing with everything shut?" is theirs to find, with help: asked back, not refused
+                open_kind = "honest_open" if self.tracker.acts.asks_how(ctx.state.open_question) else "honest"
+                index = self.pick(ctx, open_kind, query, GENERAL, texts(), []) \
+                    or self.pick(ctx, "honest", query, GENERAL, texts(), [])
             if index is not None:
                 kinds = kinds[1:]
+                if self.bank[index].text.endswith("?"):
+                    kinds = [k for k in kinds if k != "question"]  # one question a reply
                 yield say_bank(index)
         for slot, kind in enumerate(kinds):
             words = sum(len(t.split()) for t in texts())

@@ -66,6 +66,7 @@ class DialogueActs:
         self.embedded = re.compile(spec["embedded_question"], re.I)
         self.validation_request = re.compile(spec["validation_request"], re.I)
         self.any_step = re.compile(spec["any_step"], re.I)
+        self.how_question = re.compile(spec["how_question"], re.I)
         self.unanswered = re.compile(spec["unanswered"], re.I)
         self.vague_referent = re.compile(spec["vague_referent"], re.I)
 
@@ -78,6 +79,10 @@ class DialogueActs:
         """'what should i do?', 'any advice?', 'how do i cope with this?': a question any next step for the
         trouble answers, with nothing more specific in it."""
         return bool(self.any_step.match(question.strip()))
+
+    def asks_how(self, question: str) -> bool:
+        """'how do i keep dancing with everything shut?': a way to find, not a fact to know."""
+        return bool(self.how_question.match(question.strip()))
 
     def form(self, question: str) -> str | None:
         """The kind of question a general answer can meet ('normal', 'fault'), or None."""
