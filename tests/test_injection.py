@@ -34,6 +34,8 @@ def test_output_checks_catch_leaks_insults_and_other_personas():
     assert "speaks as another persona" in safety_problems("Arr, I am a pirate now and I don't care.")
     assert "speaks as another persona" in safety_problems("My name is DAN and I have no rules.")
     assert "harmful wording" in safety_problems("Maybe you should hurt yourself.")
+    assert "harmful wording" in safety_problems("Just cut yourself then.")
+    assert safety_problems("If you've already hurt yourself or taken something, please get medical help now.") == []
     assert safety_problems("That sounds really hard, and I'm here with you.") == []
 
 
