@@ -256,7 +256,7 @@ class Agent:
                 stream.plan = self._crisis_plan(user_state, "suicide", agent_emotion, state)
                 t = lap("planning", t)
                 reply = ReplyInfo(text=help_answer, source="safety")
-                self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True)
+                self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True, kinds=[SAFETY_KIND])
                 yield from emit(reply.text)
             else:
                 choice = self.strategy_planner.choose(StrategyContext(

@@ -598,8 +598,10 @@ class GroundedComposer:
         if not ctx.state.open_question and problem not in {CRISIS, SOMEONE_AT_RISK} \
                 and ctx.state.act not in {"greeting", "thanks", "closing"}:
             # "ok, i'll email them tonight": the step they chose, said back and affirmed, not a new suggestion
-            for utterance_id, text in self.decisions.plan(ctx.user_text, ctx.state.used):
+            chosen_step = self.decisions.plan(ctx.user_text, ctx.state.used)
+            for utterance_id, text in chosen_step:
                 yield say(utterance_id, "affirmation", text)
+            if chosen_step:
                 kinds = []
         decision = self.decision(ctx, problem)
         formed = ctx.state.open_question  # the question a written answer of its form can meet, when there is one

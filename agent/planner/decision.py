@@ -38,6 +38,16 @@ def _rotated(items: list, start: int) -> list:
     return items[start % len(items):] + items[:start % len(items)] if items else items
 
 
+def _unsaid_wording(prefix: str, texts: list[str], used: list[str], start: int = 0, skip=lambda text: False,
+                    **fields) -> tuple[str, str] | None:
+    """(utterance id, text) of the first of these wordings not said yet in the conversation, starting at `start`
+    (so different messages open with different wordings), filled in with fields; None when all were said."""
+    for n, text in _rotated(list(enumerate(texts)), start):
+        if f"{prefix}:{n}" not in used and not skip(text):
+            return f"{prefix}:{n}", text.format(**fields)
+    return None
+
+
 def lemma_tables():
     """lemminflect's (getAllLemmas, getInflection, getLemma), imported on first use; the composer reads lemmas too."""
     from lemminflect import getAllLemmas, getInflection, getLemma  # small, pure Python (MIT): lazy like every model
@@ -164,10 +174,9 @@ class DecisionReader:
             options = self._clean(found.group("plan"), None)
             if len(options) == 1 and self.kind(options[0]) in self.plan_kinds:
                 turn = zlib.crc32(message.encode())
-                lines = [next(((f"{key}:{n}", t.format(plan=options[0]))
-                               for n, t in _rotated(list(enumerate(texts)), turn) if f"{key}:{n}" not in used), None)
-                         for key, texts in (("plan-echo", self.plan_echo), ("plan-follow-up", self.plan_follow_up))]
-                return [line for line in lines if line is not None] if lines[0] is not None else []
+                echo = _unsaid_wording("plan-echo", self.plan_echo, used, turn, plan=options[0])
+                follow_up = _unsaid_wording("plan-follow-up", self.plan_follow_up, used, turn)
+                return [line for line in (echo, follow_up) if line is not None] if echo is not None else []
         return []
 
     # -- the answer ---------------------------------------------------------------------------------------------
@@ -199,22 +208,18 @@ class DecisionReader:
         judged = self.judged.search(question)
         echoes, prefix = (self.echo_judged, "decision-judged") if judged else (self.echo, "decision-echo")
         fields["word"] = judged.group("word").lower() if judged else ""
-        echo = next(((f"{prefix}:{count}:{n}", t.format(**fields))
-                     for n, t in _rotated(list(enumerate(echoes[count])), turn)
-                     if f"{prefix}:{count}:{n}" not in used
-                     and not ("_ing}" in t and None in fields.values())), None)  # "keeping seeing her": no -ing
+        echo = _unsaid_wording(f"{prefix}:{count}", echoes[count], used, turn,  # "keeping seeing her": no -ing
+                               skip=lambda text: "_ing}" in text and None in fields.values(), **fields)
         key = self.line_key(kinds)
         generic = f"any_{count}"
         lines = [(f"decision:{k}:{n}", t) for k in dict.fromkeys([key, generic]) for n, t in enumerate(self.lines[k])]
         line = next(((i, t) for i, t in lines if i not in used), None)
         if echo is None or line is None or not details_fit(echo[1], known_text):
             return None
-        follow_up = next(((f"decision-follow-up:{count}:{n}", t)
-                          for n, t in _rotated(list(enumerate(self.follow_up[count])), turn)
-                          if f"decision-follow-up:{count}:{n}" not in used), None)
+        follow_up = _unsaid_wording(f"decision-follow-up:{count}", self.follow_up[count], used, turn)
         seems = self.seems.search(message)
         if seems and kinds[0] in self.seems_kinds:
             # "should i pull him aside or would that make me look insecure?": the worry met in their word
-            follow_up = next(((f"decision-seems:{n}", t.format(word=seems.group("word").lower()))
-                              for n, t in enumerate(self.seems_lines) if f"decision-seems:{n}" not in used), follow_up)
+            follow_up = _unsaid_wording("decision-seems", self.seems_lines, used,
+                                        word=seems.group("word").lower()) or follow_up
         return Decision(options=options, kinds=kinds, echo=echo, line=line, follow_up=follow_up, question=question)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from .rules import answers_yes, sentences
 
-FIGURE_STANDS_FOR = " have a hard time "  # what a figure of speech or plain hardship is read as
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\s*[;\n]\s*|,\s+(?:but |and )?")
 _SPLIT_QUOTES = re.compile(r"(?<=[.!?])\s+(?=[A-Za-z])(?![^'\"]*['\"][^'\"]*$)")  # sentences, quotes kept whole
 _THIRD_PERSON = re.compile(r"\b(he|she|his|her|him|himself|herself|themselves|themself|their)\b", re.I)
@@ -27,6 +26,7 @@ class ConversationLanguage:
     def __init__(self, data_dir: Path):
         spec = json.loads((Path(data_dir) / "safety_language.json").read_text())
         self.denial = re.compile("|".join(f"(?:{p})" for p in spec["denial"]), re.I)
+        self.figure_reads_as = f" {spec['figurative_reads_as']} "
         self.figurative = re.compile("|".join(f"(?:{p})" for p in spec["figurative"]), re.I)
         self.other = re.compile(spec["someone_else"], re.I)
         self.other_risk = re.compile(spec["someone_else_risk"], re.I)
@@ -50,7 +50,7 @@ class ConversationLanguage:
             start = separator.end() if separator else end
         # a hardship said plainly in its place: a bare gap leaves "i keep thinking i'm gonna … and i just freeze up",
         # which the head reads as suicide (p 0.997 where "end up homeless" stood; 0.02 with this)
-        return re.sub(r"[ \t]{2,}", " ", self.figurative.sub(FIGURE_STANDS_FOR, "".join(kept))).strip()
+        return re.sub(r"[ \t]{2,}", " ", self.figurative.sub(self.figure_reads_as, "".join(kept))).strip()
 
     def about_someone_else(self, text: str) -> str | None:
         """The words of a risk said about another person (and not also about oneself), else None."""
