@@ -41,9 +41,36 @@ class Session:
         self.live_turn = 0
         self.live_urls: list[str] = []
         self.live_answer: dict | None = None  # the chat message the hands-free reply streams into
+        # Hands-free reply segments are rendered off the microphone handler: a handler busy rendering a video
+        # holds up the chunks behind it, and on a loaded machine they came back late and out of order.
+        self._live_renders = None
+        self.live_pending: list = []  # this turn's segment renders (futures), in the order they are said
         # The chat as the server knows it. The page's copy can lag behind a stream (the microphone sends its
         # next chunk before the last answer is drawn), so handlers never read the chat back from the page.
         self.chat: list[dict] = []
+
+    def render_live(self, chunk, path: Path) -> None:
+        """Start rendering one hands-free reply segment; ``take_rendered`` collects it when it is ready."""
+        if self._live_renders is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._live_renders = ThreadPoolExecutor(max_workers=1, thread_name_prefix="attune-live-render")
+        self.live_pending.append(self._live_renders.submit(self.voice.renderer.render_chunk, chunk, path))
+
+    def take_rendered(self) -> bool:
+        """Move the segments rendered so far (in order) into the player's list; True when the list grew."""
+        grew = False
+        while self.live_pending and self.live_pending[0].done():
+            render = self.live_pending.pop(0).result()
+            self.live_urls.append(media_url(render.path))
+            grew = True
+        return grew
+
+    def drop_live_renders(self) -> None:
+        for future in self.live_pending:
+            future.cancel()
+        self.live_pending = []
+        self.live_urls = []
 
     @property
     def voice(self):
@@ -344,19 +371,18 @@ def build(demo: Demo) -> gr.Blocks:
                     state = "hearing you…"
                 elif isinstance(event, EndOfTurn):
                     session.live_turn += 1
-                    session.live_urls = []
+                    session.drop_live_renders()
                     session.live_answer = {"role": "assistant", "content": ""}
                     history += [{"role": "user", "content": f"(spoken) {event.transcript.text}"}, session.live_answer]
                 elif isinstance(event, ReplyAudio):
-                    index = len(session.live_urls)
+                    index = len(session.live_urls) + len(session.live_pending)
                     path = MEDIA_DIR / f"live-{session.agent.session_id}-{session.live_turn}-{index:02d}.mp4"
-                    session.voice.renderer.render_chunk(event.chunk, path)
-                    session.live_urls.append(media_url(path))
+                    session.render_live(event.chunk, path)
                     if session.live_answer is not None:
                         answer = session.live_answer
                         answer["content"] = (message_text(answer) + " " + event.chunk.text).strip()
-                    player = json.dumps({"turn": f"live-{session.live_turn}", "urls": session.live_urls})
                 elif isinstance(event, PlaybackStopped) and event.barge_in:
+                    session.drop_live_renders()
                     player = json.dumps({"turn": f"stopped-{session.live_turn}", "urls": [], "stop": True})
                     state = "stopped: you spoke"
                 elif isinstance(event, Backchannel):
@@ -369,11 +395,19 @@ def build(demo: Demo) -> gr.Blocks:
                     state = "I didn't catch any words"
                 elif isinstance(event, ConversationError):
                     status = f"⚠ {event.message}"
+            try:
+                if session.take_rendered():
+                    player = json.dumps({"turn": f"live-{session.live_turn}", "urls": session.live_urls})
+            except Exception as error:  # noqa: BLE001 — a segment that failed to render: the words are in the chat
+                session.drop_live_renders()
+                status = f"⚠ {friendly(error)}"
             return (history, session, status, *panels, player, f"*{state}*")
 
         live.stream(on_live, [live, session_state],
                     [chat, session_state, status, plan_view, perception_view, timings_view, chart, segments, live_state],
-                    stream_every=0.25, time_limit=900, concurrency_limit=4)
+                    # one at a time: the chunks of a recording must reach the turn-taking in the order spoken
+                    # (the handler is quick; the reply and its video run in their own threads)
+                    stream_every=0.25, time_limit=900, concurrency_limit=1)
 
         def on_new(session: Session | None):
             fresh = Session(ensure(session).agent.fork())

@@ -203,12 +203,15 @@ def test_hands_free_conversation_hears_and_answers(browser, app_url, tmp_path):
     import librosa
 
     audio = librosa.resample(audio, orig_sr=rate, target_sr=48000)  # chromium's fake capture plays 48 kHz PCM
-    silence = np.zeros(48000 * 6, np.float32)
-    mic = write_wav(tmp_path / "mic.wav", np.concatenate([silence[:24000], audio, silence]), 48000)
+    # The fake device plays the file from when the page opens the microphone, but the recording starts only once
+    # the stream to the server is set up: on a loaded machine that took longer than the speech, and the server
+    # heard 9 s of zeros. So the file loops, with silence long enough for the reply to play before it repeats.
+    silence = np.zeros(48000 * 30, np.float32)
+    mic = write_wav(tmp_path / "mic.wav", np.concatenate([silence[:48000], audio, silence]), 48000)
     # a second browser from the same Playwright: the fake microphone is a launch flag
     b = browser.browser_type.launch(executable_path=CHROMIUM, args=_launch_args() + [
         "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-        f"--use-file-for-fake-audio-capture={mic}%noloop"])
+        f"--use-file-for-fake-audio-capture={mic}"])
     try:
         page = b.new_context(permissions=["microphone"], viewport={"width": 1280, "height": 1000}).new_page()
         page.goto(app_url)
