@@ -142,7 +142,7 @@ class DecisionReader:
         return options  # type: ignore[return-value]
 
     def _turned(self, option: str) -> str | None:
-        words = re.findall(r"[\w']+|[^\w\s]", option)
+        words = re.findall(r"[\w']+(?:-[\w']+)*|[^\w\s]", option)  # "in-person" is one word, not "in - person"
         if len(words) > MAX_OPTION_WORDS or any(w.lower() in self.reject for w in words):
             return None
         out = [self.pronouns.get(w.lower(), w) for w in words]

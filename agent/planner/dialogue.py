@@ -93,6 +93,9 @@ class DialogueActs:
         out = []
         for sentence in SENTENCE_END.split(text):
             core = self.discourse_start.sub("", sentence).strip() or sentence
+            asks = self.question_start.match(core) or self.inverted.match(core)
+            if sentence.rstrip().endswith("??") and not asks:
+                continue  # "honestly all of it??", "and it's almost 500??": disbelief, not a question to answer
             if sentence.rstrip().endswith("?") and len(core.split()) >= 3:
                 out.append(core)
             elif (self.advice.search(sentence) and self.question_start.match(core)) or self.inverted.match(core):
@@ -201,7 +204,10 @@ class DialogueTracker:
         corrected = bool(self.acts.correction.search(text))
         # "what does that even mean?", "i already said my sister can't help": owned too, nothing ruled out
         state.corrected = corrected or bool(self.acts.clarify.search(text) or self.acts.unheard.search(text))
-        if corrected and previous.problem != "general" and SAFETY_KIND not in previous.last_kinds:
+        # "no, it's not me forgiving her, SHE wants me to apologize": a correction of a detail, in words that still
+        # read as the same trouble, keeps that trouble
+        told_again = current.get(previous.problem, 0.0) >= max(current.values())
+        if corrected and previous.problem != "general" and SAFETY_KIND not in previous.last_kinds and not told_again:
             # "it's not about studying": what the talk was taken to be about is ruled out for a while ("whoa, i'm not
             # suicidal, i'm scared of losing my apartment" corrects the safety reply, not the talk's topic)
             state.ruled_out = (state.ruled_out + [previous.problem])[-3:]
