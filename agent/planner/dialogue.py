@@ -56,6 +56,7 @@ class DialogueActs:
         self.discourse = re.compile(rf"^\W*({_phrases(spec['discourse'])})\W*$", re.I)
         self.discourse_start = re.compile(rf"^\W*({_phrases(spec['discourse'])})\b[\s,.!]*", re.I)
         self.inverted = re.compile(spec["inverted_question"], re.I)
+        self.correction_topic = re.compile(spec["correction_topic"], re.I)  # "it's not about studying": a topic denied
         self.feeling_only = re.compile(spec["feeling_only"], re.I)
         self.interjection = re.compile(rf"^\W*(({_phrases(spec['interjections'])})\b[\s,.!]*)+", re.I)
         self.forms = {k: re.compile(v, re.I) for k, v in spec["question_forms"].items() if not k.startswith("_")}
@@ -206,7 +207,8 @@ class DialogueTracker:
         state.corrected = corrected or bool(self.acts.clarify.search(text) or self.acts.unheard.search(text))
         # "no, it's not me forgiving her, SHE wants me to apologize": a correction of a detail, in words that still
         # read as the same trouble, keeps that trouble
-        told_again = current.get(previous.problem, 0.0) >= max(current.values())
+        told_again = current.get(previous.problem, 0.0) >= max(current.values()) \
+            and not self.acts.correction_topic.search(text)
         if corrected and previous.problem != "general" and SAFETY_KIND not in previous.last_kinds and not told_again:
             # "it's not about studying": what the talk was taken to be about is ruled out for a while ("whoa, i'm not
             # suicidal, i'm scared of losing my apartment" corrects the safety reply, not the talk's topic)
