@@ -127,7 +127,7 @@ def curate_esconv_dialogues(dialogues_path: Path, dev_tsv: Path | None, data_dir
     dropped: dict[str, int] = {}
 
     def consider(text: str, strategy: str | None, problem: str) -> None:
-        text = " ".join(text.split())
+        text = re.sub(r"\s+([,.!?;:])", r"\1", " ".join(text.split()))  # ESConv's "Thats tough , do you …"
         kind = STRATEGY_KIND.get(strategy or "")
         why = "strategy not kept" if kind is None else keep.reason_to_drop(text)
         norm = re.sub(r"\W+", " ", text.lower()).strip()
