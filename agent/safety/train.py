@@ -19,7 +19,10 @@ tests/data set is used for any choice; they are the held-out measure (evals/safe
 Tried, not kept: MiniLM alone (CV ROC-AUC 0.869 against 0.942 with mpnet; kept only as the fallback head);
 escalating at 10 % CV false alarms (holdout5–7 false alarms 0.23 against 0.16); a kNN vote over the training
 messages beside the head (no gain); a sixth writer's 409 ordinary and sad-but-safe messages (holdout5–7 unchanged
-within a message or two, MELD dev escalations 0.72 → 0.54 % but check-ins 1.4 → 2.1 %).
+within a message or two, MELD dev escalations 0.72 → 0.54 % but check-ins 1.4 → 2.1 %); a seventh writer's 240 (172
+look-alike ordinary messages: stuck in a rut, "what's the point" of one task, ending a relationship, nowhere to live;
+70 risk messages like them): the role-play false alarms barely moved (p 0.978 → 0.975 for "stuck, not getting
+anywhere") while escalation recall fell on holdout6–8 (0.92 / 0.82 / 0.80 → 0.76 / 0.72 / 0.73).
 """
 from __future__ import annotations
 
