@@ -60,7 +60,7 @@ class DialogueActs:
         self.feeling_only = re.compile(spec["feeling_only"], re.I)
         self.interjection = re.compile(rf"^\W*(({_phrases(spec['interjections'])})\b[\s,.!]*)+", re.I)
         self.forms = {k: re.compile(v, re.I) for k, v in spec["question_forms"].items() if not k.startswith("_")}
-        self.correction = re.compile(spec["correction"], re.I)
+        self.correction = re.compile(f'{spec["correction"]}|{spec["correction_topic"]}', re.I)
         self.clarify = re.compile(spec["clarify"], re.I)
         self.request_to_talk = re.compile(spec["request_to_talk"], re.I)
         self.unheard = re.compile(spec["unheard"], re.I)
