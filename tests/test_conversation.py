@@ -246,7 +246,9 @@ def test_a_question_nothing_answers_gets_an_honest_reply_not_another_answer(fres
     turn = fresh_agent.respond("how would i even know if someone's after my money?")
     bank = fresh_agent.composer.bank
     first = bank[bank.by_id[next(u for u in turn.reply.utterances if u in bank.by_id)]]
-    assert first.kind in {"honest", "answer", "suggestion", "information"}, turn.reply.text
+    assert first.kind in {"honest", "honest_open", "answer", "suggestion", "information"}, turn.reply.text
+    if first.kind in {"suggestion", "information"}:  # a next step only when it is about what was asked
+        assert "money" in first.text or "scam" in first.text, turn.reply.text
     if first.kind == "answer":  # an answer only when written for a question like this one
         assert first.problem != "general" or "money" in first.text
 
@@ -485,3 +487,50 @@ def test_a_how_question_nothing_answers_is_thought_through_with_them(fresh_agent
     fresh_agent.respond("i quit my job and now everything that kept me sane is shut, i dance salsa and do standup")
     turn = fresh_agent.respond("any ideas how to keep the dancing and comedy going when everythings closed?")
     assert "better guide" not in turn.reply.text and turn.reply.text.count("?") == 1
+    assert "scrolling" not in turn.reply.text  # a next step about sleep and mood is not about dancing
+
+
+def test_the_body_of_a_reply_is_about_this_message_or_left_out(fresh_agent):
+    # rounds 18-20, labelled line by line: 95 % of general affirmations ("You don't have to have it all figured out
+    # to deserve care.") read as filler; a line of the body must be close to what was said (compose.TOPICAL_FLOOR)
+    composer = fresh_agent.composer
+    messages = ["i manage a small team and one guy keeps going around me to my bosses",
+                "he drops little comments about how things are run, like he's angling to look better than me",
+                "honestly it stings my ego more than i want to admit"]
+    for message in messages:
+        turn = fresh_agent.respond(message)
+        vector = fresh_agent.embedder.encode_one(message)
+        for utterance_id in turn.reply.utterances:
+            if utterance_id not in composer.bank.by_id:
+                continue
+            index = composer.bank.by_id[utterance_id]
+            floor = composer.floors.get(composer.bank[index].kind)
+            if floor is not None and floor[index] > 0:
+                assert float(composer.bank.text_vectors[index] @ vector) >= floor[index], composer.bank[index].text
+        assert turn.reply.text.strip()
+
+
+def test_an_apology_alone_is_followed_by_a_question(fresh_agent):
+    fresh_agent.respond("i messed up really bad at school and i'm freaking out a bit")
+    turn = fresh_agent.respond("did you even read what i said?? it's not about studying. i lost library books "
+                               "and now they want me to pay almost 3000 dollars")
+    assert turn.state.corrected and turn.reply.text.rstrip().endswith("?")
+
+
+def test_a_complaint_is_not_the_question_the_next_one_is(fresh_agent):
+    # round 18: "did u miss the part where i DID ask my prof?" was answered, "is rereading notes … or am i dumb" not
+    fresh_agent.respond("i study for hours and still do bad on tests, i mostly reread my notes and highlight stuff")
+    turn = fresh_agent.respond("did u miss the part where i DID ask my prof and he shut me down? that kinda killed "
+                               "my motivation. is rereading notes just a bad way to study or am i actually just dumb")
+    assert turn.state.open_question.startswith("is rereading notes")
+    assert "rereading" in turn.reply.text.lower()
+
+
+def test_another_troubles_answer_to_the_same_words_is_not_given(fresh_agent):
+    # "should i tell my parents?" after a layoff heard the harassment answer "…they can help you report it"
+    fresh_agent.respond("i got laid off last week after six years there")
+    turn = fresh_agent.respond("should i tell my parents? they think i still work there")
+    assert "report" not in turn.reply.text
+    step = fresh_agent.respond("how do i even start looking again?")
+    assert re.search(r"\b(cv|job|employment|careers?|applications?|interview)", step.reply.text, re.I), \
+        step.reply.text
