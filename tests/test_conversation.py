@@ -534,3 +534,28 @@ def test_another_troubles_answer_to_the_same_words_is_not_given(fresh_agent):
     step = fresh_agent.respond("how do i even start looking again?")
     assert re.search(r"\b(cv|job|employment|careers?|applications?|interview)", step.reply.text, re.I), \
         step.reply.text
+
+
+@pytest.mark.parametrize("text, form", [
+    ("like maybe if i'd called someone it wouldnt have happened? is that my fault?", "fault"),
+    ("do you think i was dumb to quit before having something else lined up?", "regret"),
+])
+def test_round_21_question_forms(settings, text, form):
+    acts = DialogueActs(settings.data_dir)
+    assert acts.form(acts.questions(text)[-1]) == form
+
+
+def test_wondering_if_i_can_asks_but_not_knowing_if_i_can_go_on_does_not(settings):
+    acts = DialogueActs(settings.data_dir)
+    assert acts.questions("i was more wondering if i can ask them for more time or a payment plan")
+    for despair in ("i dont know if i can do this anymore", "not sure if i can keep going like this"):
+        assert acts.questions(despair) == [], despair
+
+
+def test_a_fault_question_after_a_loss_is_not_met_with_another_situations_answer(fresh_agent):
+    # round 21: "is that my fault?" after a miscarriage heard "I'd rather not guess", then (mid-fix) an answer
+    # written for someone who reported a neighbour
+    fresh_agent.respond("i lost a baby a few weeks ago. it was my first pregnancy")
+    turn = fresh_agent.respond("maybe if i'd called someone it wouldnt have happened? is that my fault?")
+    assert "rather not guess" not in turn.reply.text and "raised a genuine" not in turn.reply.text
+    assert turn.state.last_kinds[0] == "answer", turn.reply.text

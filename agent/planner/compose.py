@@ -431,8 +431,10 @@ class GroundedComposer:
         """The utterance is about what was asked: its words near the question, or written for a question this close."""
         closeness = float(self.bank.text_vectors[index] @ self.question_vector(ctx, question))
         # MiniLM pairs loosely: "how to keep the dancing going when everything's closed?" sat at 0.34 to "cutting
-        # back on late-night scrolling and alcohol…"; a looser match must share a word with what was asked
-        shares = bool(self._stems(question) & self._stems(self.bank[index].text))
+        # back on late-night scrolling and alcohol…" (low mood, only a guess at the trouble then); a looser match
+        # written for another trouble than the one the talk is surely about must share a word with what was asked
+        shares = self.bank.problem[index] == self.problem(ctx) != GENERAL \
+            or bool(self._stems(question) & self._stems(self.bank[index].text))
         return (closeness >= ANSWER_CLEARLY_ENGAGES or (closeness >= ANSWER_ENGAGES and shares)
                 or self._listed_similarity(ctx, index, question) >= STRONG_ANSWER)
 
