@@ -559,3 +559,29 @@ def test_a_fault_question_after_a_loss_is_not_met_with_another_situations_answer
     turn = fresh_agent.respond("maybe if i'd called someone it wouldnt have happened? is that my fault?")
     assert "rather not guess" not in turn.reply.text and "raised a genuine" not in turn.reply.text
     assert turn.state.last_kinds[0] == "answer", turn.reply.text
+
+
+def test_a_reply_is_never_a_bare_question_when_nothing_close_can_be_said_back(fresh_agent):
+    # round 21: "you keep asking me questions but not saying much back"
+    fresh_agent.respond("been stuck inside so long im starting to climb the walls. not doing so good")
+    for message in ("its this covid lockdown. im an old vet, got hurt in the service, and getting out was already "
+                    "hard enough. now i cant go anywhere at all and its getting me down pretty bad",
+                    "used to be going down to the vfw hall and seeing the guys. now they do it all on zoom and i "
+                    "cant get the dang thing to work"):
+        turn = fresh_agent.respond(message)
+        assert turn.state.last_kinds and turn.state.last_kinds[0] != "question", turn.reply.text
+        assert turn.reply.text.count("?") <= 1
+
+
+def test_a_call_to_a_relative_they_chose_is_said_back(fresh_agent):
+    reader = fresh_agent.composer.decisions
+    said = reader.plan("yeah keeping it about worry makes sense, i think i'll call my other cousin this weekend", [])
+    assert said and "call your other cousin this weekend" in said[0][1]
+
+
+def test_a_line_for_someone_who_lost_their_job_is_not_said_to_someone_who_fears_losing_it(fresh_agent):
+    composer = fresh_agent.composer
+    composer.setup()
+    line = "You have skills and experience that didn't disappear when the job did, even if they feel hard to see right now."
+    assert composer.presumes(line, "kinda scared of losing my job over this tho")
+    assert not composer.presumes(line, "i got laid off last week")

@@ -31,6 +31,7 @@ KIND_STRATEGY = {
     "unsure": "Others", "honest": "Information",  # honest: says what it can't judge when no answer fits
     "honest_open": "Question",  # … to "how do i …?" about their own life: no stock recipe, thought through with them
     "repair": "Others",  # owns a misreading the person corrected
+    "brief": "Reflection of Feelings",  # a few words of feeling back, where no line is close enough to say more
 }
 STRATEGY_KIND = {"Question": "question", "Reflection of Feelings": "reflection",
                  "Affirmation and Reassurance": "affirmation", "Providing Suggestions": "suggestion",

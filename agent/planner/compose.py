@@ -701,9 +701,13 @@ class GroundedComposer:
             if index is None and kind in {"reflection", "affirmation"}:
                 other = "affirmation" if kind == "reflection" else "reflection"
                 index = self.pick(ctx, other, query, problem, texts(), taken, floored=floored)
+                if index is None and not said and floored:
+                    # nothing close enough to say back: a few words of feeling, never a bare question (round 21:
+                    # "you keep asking me questions but not saying much back")
+                    index = self.pick(ctx, "brief", query, GENERAL, texts(), taken)
             if index is not None:
                 yield say_bank(index)
-        if said and all(kind in {"repair", "acknowledgement"} for _, kind, _ in said) \
+        if said and all(kind in {"repair", "acknowledgement", "brief"} for _, kind, _ in said) \
                 and ctx.state.act not in {"greeting", "thanks", "closing"} and problem not in {CRISIS, SOMEONE_AT_RISK}:
             # "I'm sorry, I missed what you actually said there." alone leaves them nothing to answer: ask about it
             index = self.pick(ctx, "question", query, problem, texts(), [self.bank.id_of(i) for i in chosen])
