@@ -585,3 +585,11 @@ def test_a_line_for_someone_who_lost_their_job_is_not_said_to_someone_who_fears_
     line = "You have skills and experience that didn't disappear when the job did, even if they feel hard to see right now."
     assert composer.presumes(line, "kinda scared of losing my job over this tho")
     assert not composer.presumes(line, "i got laid off last week")
+
+
+def test_a_technical_question_before_the_trouble_is_known_finds_its_answer(fresh_agent):
+    # round 22: "is there some trick to this zoom business so people can hear me?" heard "I'd rather not guess"
+    fresh_agent.respond("this covid lockdown mostly. im an old vet and i cant even go see my buddies")
+    turn = fresh_agent.respond("the hardest part is feeling useless. cant even work a darn computer. is there some "
+                               "trick to this zoom business so people can hear me?")
+    assert re.search(r"audio|microphone|unmute", turn.reply.text, re.I), turn.reply.text

@@ -37,7 +37,7 @@ ANSWER_MATCH = 0.6          # cosine of the person's question to an answer's lis
 GENERAL_ANSWER_MATCH = 0.7  # answers written for any problem (about the agent itself, too) need a closer match
 ANSWER_RELEVANCE = 0.15     # … and the answer's own words must touch the question (MiniLM pairs questions loosely)
 ANSWER_MATCH_ANY_PROBLEM = 0.75  # … so close that it fits even when it was written for another problem type
-ANSWER_MATCH_EVERYWHERE = 0.78   # … or one this conversation was not thought to be about ("can you help with zoom?")
+ANSWER_MATCH_EVERYWHERE = 0.7    # … or, while the trouble is not known, one of any type ("can you help with zoom?"; its topic words said)
 PLAUSIBLE_PROBLEM = 0.15    # … that this conversation could be about (its smoothed score)
 FORM_MATCH = 0.75           # an answer to the same kind of question: cosine to its listed question plus to its text
 GENERAL_FORM_MATCH = 0.55   # … less for answers written for any problem ("Not silly at all; there's no age…")
@@ -466,7 +466,7 @@ class GroundedComposer:
             before = [s for s in SENTENCE_END.split(ctx.user_text.split(question)[0].strip()) if s.strip()]
             if not before and ctx.history:  # the question alone: "how do i even start looking again?" after a layoff
                 before = [s for s in SENTENCE_END.split(ctx.history[-1][0]) if s.strip()]
-            if before:
+            if before and not before[-1].rstrip().endswith("?"):  # another question is asked on its own
                 return self.embedder.encode_one(f"{before[-1]} {question}")
         return self.embedder.encode_one(question)
 
