@@ -593,3 +593,19 @@ def test_a_technical_question_before_the_trouble_is_known_finds_its_answer(fresh
     turn = fresh_agent.respond("the hardest part is feeling useless. cant even work a darn computer. is there some "
                                "trick to this zoom business so people can hear me?")
     assert re.search(r"audio|microphone|unmute", turn.reply.text, re.I), turn.reply.text
+
+
+def test_a_written_answer_whose_question_is_this_close_is_given(fresh_agent):
+    # round 22: "do you think i'll even find anything?" (0.79 to a listed question) heard a stock "If nobody else's
+    # opinion counted…"; a short "wait what views?" is a puzzled echo, not a question to answer
+    fresh_agent.respond("company's doing cutbacks and i'm getting furloughed, it might turn into losing the job")
+    turn = fresh_agent.respond("the economy is so bad right now tho, do you think i'll even find anything?")
+    assert "Nobody can promise" in turn.reply.text, turn.reply.text
+    acts = fresh_agent.composer.tracker.acts
+    assert all(acts.asks_nothing(q) for q in acts.questions("wait what views? this isnt about different opinions"))
+
+
+def test_two_questions_with_written_answers_are_both_answered(fresh_agent):
+    fresh_agent.respond("i got laid off last week after six years there")
+    turn = fresh_agent.respond("is it normal to feel this lost? and do you think i'll ever find a job?")
+    assert "Nobody can promise" in turn.reply.text and len(turn.reply.utterances) >= 2, turn.reply.text

@@ -56,6 +56,7 @@ QUESTION_ALONE_WORDS = 9   # a question shorter than this is read with the sente
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
 SHARED_WORD_BONUS = 0.1     # per content word an answer shares with the question (two at most)
 DECISION_EXTRA_WORDS = 10   # a decision said back, weighed and its worry met may run a little past the usual length
+TWO_ANSWERS_LENGTH = 1.5     # two direct questions, each met by a written answer, may run this much past the length
 STRONG_ANSWER = 0.8         # a written answer whose listed question is this close beats the general decision line
 # the least closeness (cosine to this message) a line of the reply's body needs, by kind and whether it was written
 # for the problem type or for anyone: below it, a reader of rounds 18–20 labelled most such lines filler ("You
@@ -66,6 +67,7 @@ ESCONV_FLOOR = 0.4           # … and a real supporter turn from another dialog
 ANSWER_ENGAGES = 0.3        # cosine of an answer's text to the question below which it answers something else
                             # (round 15: "do you know how i get the camera working?" → a study timer, 0.29 … 0.02)
 ANSWER_CLEARLY_ENGAGES = 0.45  # … at which it needs no word in common with the question
+LISTED_ENGAGES = 0.7        # … or written for a question this close ("do you think i'll even find anything?", 0.79)
 STEP_TRIES = 4              # the problem's next steps, best first, tried for one about what was asked
 
 
@@ -427,6 +429,16 @@ class GroundedComposer:
                 return self.bank.by_id[passed[0]]  # none about its words: the best step for the trouble
         return index
 
+    def _second_answer(self, ctx: TurnContext, problem: str, taken_ids: list[str]) -> int | None:
+        """A written answer to another question of this message than the one answered, or None."""
+        acts = self.tracker.acts
+        others = [q for q in acts.questions(ctx.user_text)
+                  if q != ctx.state.open_question and not acts.asks_nothing(q)]
+        if not others or problem in {CRISIS, SOMEONE_AT_RISK}:
+            return None
+        index = self.answer(ctx, others[-1], problem, taken_ids)
+        return index if index is not None and self.bank[index].kind == "answer" else None
+
     def engages(self, ctx: TurnContext, index: int, question: str) -> bool:
         """The utterance is about what was asked: its words near the question, or written for a question this close."""
         closeness = float(self.bank.text_vectors[index] @ self.question_vector(ctx, question))
@@ -436,7 +448,7 @@ class GroundedComposer:
         shares = self.bank.problem[index] == self.problem(ctx) != GENERAL \
             or bool(self._stems(question) & self._stems(self.bank[index].text))
         return (closeness >= ANSWER_CLEARLY_ENGAGES or (closeness >= ANSWER_ENGAGES and shares)
-                or self._listed_similarity(ctx, index, question) >= STRONG_ANSWER)
+                or self._listed_similarity(ctx, index, question) >= LISTED_ENGAGES)
 
     def named_problem(self, ctx: TurnContext) -> str:
         """The problem type the message's own words name (data/problem_cues.json; of several, the one the problem
@@ -679,6 +691,12 @@ class GroundedComposer:
                 if self.bank[index].text.endswith("?"):
                     kinds = [k for k in kinds if k != "question"]  # one question a reply
                 yield say_bank(index)
+                second = self._second_answer(ctx, problem, [self.bank.id_of(index)])
+                if second is not None and sum(len(t.split()) for t in texts()) + len(self.bank[second].text.split()) \
+                        <= self.max_words * TWO_ANSWERS_LENGTH:
+                    # "is it normal to still feel this bad? and should i still see a doctor?": both are answered
+                    kinds = [k for k in kinds if k != "question"]
+                    yield say_bank(second)
         for slot, kind in enumerate(kinds):
             words = sum(len(t.split()) for t in texts())
             if decision is not None and kind == "question" and decision.follow_up is not None:
