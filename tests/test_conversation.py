@@ -609,3 +609,12 @@ def test_two_questions_with_written_answers_are_both_answered(fresh_agent):
     fresh_agent.respond("i got laid off last week after six years there")
     turn = fresh_agent.respond("is it normal to feel this lost? and do you think i'll ever find a job?")
     assert "Nobody can promise" in turn.reply.text and len(turn.reply.utterances) >= 2, turn.reply.text
+
+
+def test_a_topic_denied_is_ruled_out_whatever_the_words_lean_to(fresh_agent):
+    # round 23: "it's not really work, work is fine" heard "What part of work is weighing on you most?"
+    fresh_agent.respond("hey. i've been really low the past few weeks and i'm kind of just going through the motions at work")
+    turn = fresh_agent.respond("it's not really work, work is fine, i just started full time. it's more... something "
+                               "happened and i can't stop thinking about it")
+    assert {"work_stress", "job_loss"} <= set(turn.state.ruled_out)
+    assert "work" not in turn.reply.text.lower(), turn.reply.text

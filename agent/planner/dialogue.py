@@ -57,6 +57,7 @@ class DialogueActs:
         self.discourse_start = re.compile(rf"^\W*({_phrases(spec['discourse'])})\b[\s,.!]*", re.I)
         self.inverted = re.compile(spec["inverted_question"], re.I)
         self.correction_topic = re.compile(spec["correction_topic"], re.I)  # "it's not about studying": a topic denied
+        self.topic_problems = {k: v for k, v in spec["correction_topic_problems"].items() if not k.startswith("_")}
         self.feeling_only = re.compile(spec["feeling_only"], re.I)
         self.interjection = re.compile(rf"^\W*(({_phrases(spec['interjections'])})\b[\s,.!]*)+", re.I)
         self.forms = {k: re.compile(v, re.I) for k, v in spec["question_forms"].items() if not k.startswith("_")}
@@ -70,6 +71,14 @@ class DialogueActs:
         self.how_question = re.compile(spec["how_question"], re.I)
         self.unanswered = re.compile(spec["unanswered"], re.I)
         self.vague_referent = re.compile(spec["vague_referent"], re.I)
+
+    def denied_problems(self, text: str) -> list[str]:
+        """The problem types a correction says the talk is not about ("it's not really work" → work stress, job loss)."""
+        found = self.correction_topic.search(text)
+        if not found:
+            return []
+        words = re.findall(r"[a-z]+", found.group(0).lower())
+        return [p for w in words for p in self.topic_problems.get(w, [])]
 
     def asks_nothing(self, question: str) -> bool:
         """A question that wants no answer: a correction, "what does that even mean?", "did you read what i said?",
@@ -213,6 +222,9 @@ class DialogueTracker:
             # "it's not about studying": what the talk was taken to be about is ruled out for a while ("whoa, i'm not
             # suicidal, i'm scared of losing my apartment" corrects the safety reply, not the talk's topic)
             state.ruled_out = (state.ruled_out + [previous.problem])[-3:]
+        denied = self.acts.denied_problems(text)  # "it's not really work, work is fine": not work, whatever it leans to
+        if denied:
+            state.ruled_out = (state.ruled_out + [p for p in denied if p not in state.ruled_out])[-3:]
         current = {k: (0.0 if k in state.ruled_out else v) for k, v in current.items()}
         said = self.facts(text)
         top = max(current, key=current.get)
