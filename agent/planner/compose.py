@@ -51,6 +51,7 @@ UNGROUNDED_PENALTY = 0.07   # per specific word the person never used ("grades",
 UNGROUNDED_MAX = 4          # may not have; general words (knowledge written for any problem) cost nothing
 SOMEONE_AT_RISK = "someone_at_risk"
 CRISIS, CRISIS_TURNS = "crisis", 3
+SAFETY_FRAMES = {CRISIS, SOMEONE_AT_RISK}  # where only lines written for that moment are said
 MAX_EVENTS = 2              # events named back in one reply
 QUESTION_ALONE_WORDS = 9   # a question shorter than this is read with the sentence before it
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
@@ -191,7 +192,7 @@ class GroundedComposer:
         fused = ctx.user_state.fused
         # the scenario is the classified problem, unless safety set the conversation's frame
         framed = self.problem(ctx)
-        problem = framed if framed in {CRISIS, SOMEONE_AT_RISK} else ctx.state.problem
+        problem = framed if framed in SAFETY_FRAMES else ctx.state.problem
         cause = ctx.state.facts[-1] if ctx.state.facts else ""
         ctx.shape = self.shape(ctx, choice.strategy)
         # the plan names what the reply does: the utterance that carries it (an answer, a question, …)
@@ -308,7 +309,7 @@ class GroundedComposer:
 
     def _plausible(self, ctx: TurnContext, problem: str) -> np.ndarray:
         """Utterances of another problem type this conversation could be about (never in a safety frame)."""
-        if problem in {CRISIS, SOMEONE_AT_RISK}:
+        if problem in SAFETY_FRAMES:
             return np.zeros(len(self.bank.utterances), bool)
         plausible = [p for p, score in ctx.state.problem_scores.items()
                      if score >= PLAUSIBLE_PROBLEM and p not in ctx.state.ruled_out]
@@ -431,10 +432,8 @@ class GroundedComposer:
 
     def _second_answer(self, ctx: TurnContext, problem: str, taken_ids: list[str]) -> int | None:
         """A written answer to another question of this message than the one answered, or None."""
-        acts = self.tracker.acts
-        others = [q for q in acts.questions(ctx.user_text)
-                  if q != ctx.state.open_question and not acts.asks_nothing(q)]
-        if not others or problem in {CRISIS, SOMEONE_AT_RISK}:
+        others = [q for q in self.tracker.acts.asked(ctx.user_text) if q != ctx.state.open_question]
+        if not others or problem in SAFETY_FRAMES:
             return None
         index = self.answer(ctx, others[-1], problem, taken_ids)
         return index if index is not None and self.bank[index].kind == "answer" else None
@@ -571,9 +570,9 @@ class GroundedComposer:
 
     def decision(self, ctx: TurnContext, problem: str) -> Decision | None:
         """The answer to a decision question of this message, said back in the person's words (decision.py)."""
-        if problem in {CRISIS, SOMEONE_AT_RISK} or ctx.state.act in {"greeting", "thanks", "closing"}:
+        if problem in SAFETY_FRAMES or ctx.state.act in {"greeting", "thanks", "closing"}:
             return None
-        asked = [q for q in self.tracker.acts.questions(ctx.user_text) if not self.tracker.acts.asks_nothing(q)]
+        asked = self.tracker.acts.asked(ctx.user_text)
         questions = ([ctx.state.open_question] if ctx.state.open_question else []) + asked[::-1]
         if not questions:
             return None
@@ -644,7 +643,7 @@ class GroundedComposer:
                     yield say_bank(repair)
             if (events or ctx.state.corrected) and kinds[:1] == ["reflection"] and len(kinds) > 1:
                 kinds = kinds[1:]  # the event named back is this turn's reflection
-        if not ctx.state.open_question and problem not in {CRISIS, SOMEONE_AT_RISK} \
+        if not ctx.state.open_question and problem not in SAFETY_FRAMES \
                 and ctx.state.act not in {"greeting", "thanks", "closing"}:
             # "ok, i'll email them tonight": the step they chose, said back and affirmed, not a new suggestion
             chosen_step = self.decisions.plan(ctx.user_text, ctx.state.used)
@@ -697,6 +696,7 @@ class GroundedComposer:
                     # "is it normal to still feel this bad? and should i still see a doctor?": both are answered
                     kinds = [k for k in kinds if k != "question"]
                     yield say_bank(second)
+        floored = problem not in SAFETY_FRAMES  # lines written for that moment are said as they are
         for slot, kind in enumerate(kinds):
             words = sum(len(t.split()) for t in texts())
             if decision is not None and kind == "question" and decision.follow_up is not None:
@@ -712,7 +712,6 @@ class GroundedComposer:
             if kind == "opening":
                 topic = self.named_problem(ctx)  # "rough week at work": work, as far as they said
             taken = [self.bank.id_of(i) for i in chosen]
-            floored = problem not in {CRISIS, SOMEONE_AT_RISK}  # lines written for that moment are said as they are
             index = self.pick(ctx, kind, query, topic, texts(), taken, floored=floored)
             if index is None and kind == "opening":
                 index = self.pick(ctx, "greeting", query, GENERAL, texts(), taken)
@@ -725,17 +724,17 @@ class GroundedComposer:
                     index = self.pick(ctx, "brief", query, GENERAL, texts(), taken)
             if index is not None:
                 yield say_bank(index)
-        if said and all(kind in {"repair", "acknowledgement", "brief"} for _, kind, _ in said) \
-                and ctx.state.act not in {"greeting", "thanks", "closing"} and problem not in {CRISIS, SOMEONE_AT_RISK}:
-            # "I'm sorry, I missed what you actually said there." alone leaves them nothing to answer: ask about it
+        only_owned = bool(said) and all(kind in {"repair", "acknowledgement", "brief"} for _, kind, _ in said) \
+            and ctx.state.act not in {"greeting", "thanks", "closing"} and floored
+        if not said or only_owned:
+            # nothing close enough to this message, or only "I'm sorry, I missed what you actually said there.":
+            # ask about it rather than say something true of anyone, or leave them nothing to answer
             index = self.pick(ctx, "question", query, problem, texts(), [self.bank.id_of(i) for i in chosen])
             if index is not None:
                 yield say_bank(index)
         if not said:
-            # nothing close enough to this message: ask about it rather than say something true of anyone
-            warnings.append("no bank utterance fitted this turn; a question or a general reflection was used")
-            index = self.pick(ctx, "question", query, problem, [], [])
-            yield say_bank(index if index is not None else self.pick(ctx, "reflection", query, GENERAL, [], []) or 0)
+            warnings.append("no bank utterance fitted this turn; a general reflection was used")
+            yield say_bank(self.pick(ctx, "reflection", query, GENERAL, [], []) or 0)
         plan.exemplars = texts()
         ids = [i for i, _, _ in said]
         suggested = any(kind in {"suggestion", "answer", "information"} for _, kind, _ in said)

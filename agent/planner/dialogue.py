@@ -80,6 +80,10 @@ class DialogueActs:
         words = re.findall(r"[a-z]+", found.group(0).lower())
         return [p for w in words for p in self.topic_problems.get(w, [])]
 
+    def asked(self, text: str) -> list[str]:
+        """The questions of a message that want an answer (questions() without corrections and echoes)."""
+        return [q for q in self.questions(text) if not self.asks_nothing(q)]
+
     def asks_nothing(self, question: str) -> bool:
         """A question that wants no answer: a correction, "what does that even mean?", "did you read what i said?",
         "can i talk about something?"."""
@@ -236,7 +240,7 @@ class DialogueTracker:
         if state.act == "greeting" and said and max(current, key=current.get) != "general":
             state.act = "statement"  # "hi um. i think i messed up really bad at school" says what is wrong
         # "i literally just said it's not about studying??" corrects; it asks for nothing to be answered
-        questions = [q for q in self.acts.questions(text) if not self.acts.asks_nothing(q)]
+        questions = self.acts.asked(text)
         unanswered = bool(self.acts.unanswered.search(text)) and bool(previous.open_question)
         state.corrected = state.corrected or unanswered
         # of two questions, the one a written answer can meet ("is it normal that it hurts this much?") before a
