@@ -56,12 +56,14 @@ class DialogueActs:
         self.discourse = re.compile(rf"^\W*({_phrases(spec['discourse'])})\W*$", re.I)
         self.discourse_start = re.compile(rf"^\W*({_phrases(spec['discourse'])})\b[\s,.!]*", re.I)
         self.inverted = re.compile(spec["inverted_question"], re.I)
-        self.correction_topic = re.compile(spec["correction_topic"], re.I)  # "it's not about studying": a topic denied
+        # "it's not about studying": a topic denied, and the problem types it rules out
         self.topic_problems = {k: v for k, v in spec["correction_topic_problems"].items() if not k.startswith("_")}
+        correction_topic = spec["correction_topic"].replace("{topics}", _phrases(list(self.topic_problems)))
+        self.correction_topic = re.compile(correction_topic, re.I)
         self.feeling_only = re.compile(spec["feeling_only"], re.I)
         self.interjection = re.compile(rf"^\W*(({_phrases(spec['interjections'])})\b[\s,.!]*)+", re.I)
         self.forms = {k: re.compile(v, re.I) for k, v in spec["question_forms"].items() if not k.startswith("_")}
-        self.correction = re.compile(f'{spec["correction"]}|{spec["correction_topic"]}', re.I)
+        self.correction = re.compile(f'{spec["correction"]}|{correction_topic}', re.I)
         self.clarify = re.compile(spec["clarify"], re.I)
         self.request_to_talk = re.compile(spec["request_to_talk"], re.I)
         self.unheard = re.compile(spec["unheard"], re.I)
