@@ -618,3 +618,70 @@ def test_a_topic_denied_is_ruled_out_whatever_the_words_lean_to(fresh_agent):
                                "happened and i can't stop thinking about it")
     assert {"work_stress", "job_loss"} <= set(turn.state.ruled_out)
     assert "work" not in turn.reply.text.lower(), turn.reply.text
+
+
+def test_a_question_pointing_back_is_read_with_what_it_points_at(fresh_agent):
+    # round 24: "you got any tips for an old guy on getting it to work?" (it = zoom, the sentence before) heard
+    # "I'd rather not guess at something that matters this much"
+    fresh_agent.respond("its this covid lockdown. im an old vet and now i cant even go to the VFW or see my buddies")
+    turn = fresh_agent.respond("i just told you, being stuck and not able to work that zoom thing. you got any tips "
+                               "for an old guy on getting it to work? i feel like a dinosaur")
+    assert re.search(r"audio|microphone|unmute|video", turn.reply.text, re.I), turn.reply.text
+
+
+def test_an_answer_for_another_plausible_trouble_is_given_when_its_topic_was_said(fresh_agent):
+    # round 24: keeping a high-risk mother safe during a move heard "I don't have a ready answer for that one"
+    fresh_agent.respond("my dad passed away a little while ago and i lost my job around the same time")
+    fresh_agent.respond("we have to move to a smaller place now bc money's tight, and im taking care of my mom too. "
+                        "she's high risk so im terrified one of us gets covid during all this")
+    turn = fresh_agent.respond("how am i supposed to keep my mom safe with movers and strangers in and out of the "
+                               "house, am i overthinking this?")
+    assert "ready answer" not in turn.reply.text and re.search(r"mask|window", turn.reply.text), turn.reply.text
+
+
+def test_a_short_question_is_read_with_what_they_add_after_it(fresh_agent):
+    composer = fresh_agent.composer
+    fresh_agent.respond("i quit my job a few months ago and ive been looking for a work from home job since")
+    ctx_text = ("yeah ok. do you have any actual ideas tho? like for finding remote work, bc right now i just scroll "
+                "job boards and give up after 10 min")
+    turn = fresh_agent.respond(ctx_text)
+    alone = composer.embedder.encode_one("do you have any actual ideas tho?")
+    remote = composer.embedder.encode_one("how do i find remote work?")
+    assert "rather not guess" not in turn.reply.text, turn.reply.text
+    assert float(alone @ remote) < 0.3  # the question alone says nothing of what they want ideas for
+
+
+def test_a_person_who_quit_is_not_told_about_losing_a_job(fresh_agent):
+    composer = fresh_agent.composer
+    composer.setup()
+    line = "Plenty of capable people lose jobs through no failing of their own, and going through it says nothing bad about who you are."
+    assert composer.contradicted(line, "affirmation", "i quit my job a few months ago, they ignored covid safety")
+    assert not composer.contradicted(line, "affirmation", "i got laid off a few months ago")
+
+
+def test_an_answer_of_the_same_form_must_be_about_what_was_said(fresh_agent):
+    # round 23: "is it normal to feel this anxious and down all the time?" after a cancelled surgery and a death
+    # heard an answer written for nerves before an intimate examination
+    for message in ("my back is killing me again and i just feel kind of hopeless about everything",
+                    "its been 8 years of this pain. i was supposed to have surgery but they cancelled it bc the "
+                    "hospitals are full, so now i just wait",
+                    "sleep is bad yeah. and on top of that my mom died a couple months ago"):
+        fresh_agent.respond(message)
+    turn = fresh_agent.respond("i dont really know. is it normal to feel this anxious and down all the time? like "
+                               "some days i can barely get out of bed and i dont know if its the pain or the grief")
+    assert "tell the doctor you're anxious" not in turn.reply.text, turn.reply.text
+
+
+def test_a_reply_with_nothing_close_to_say_back_still_does_not_open_with_a_question(fresh_agent):
+    # round 24: "What has been the hardest part of all this for you?" was a whole reply to a voiced worry
+    for message in ("ugh i'm just so frustrated with someone in my family right now",
+                    "its my cousin. she's so sensitive lately, anything sets her off",
+                    "i was thinking of talking to my other cousin about it. do you think thats a good idea or would "
+                    "it feel like going behind her back?"):
+        fresh_agent.respond(message)
+    turn = fresh_agent.respond("ok that actually helps, framing it as worry not blame. i guess what worries me most "
+                               "is she finds out and feels like we're all ganging up on her, and then she shuts me out")
+    assert not turn.reply.text.startswith(("What", "How", "Who", "When")), turn.reply.text
+    acts = fresh_agent.composer.tracker.acts
+    assert acts.worry("ok that helps. what worries me most is she finds out") == "what worries me most is she finds out"
+    assert acts.worry("what worries me most? no idea") is None

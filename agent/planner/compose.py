@@ -37,9 +37,11 @@ ANSWER_MATCH = 0.6          # cosine of the person's question to an answer's lis
 GENERAL_ANSWER_MATCH = 0.7  # answers written for any problem (about the agent itself, too) need a closer match
 ANSWER_RELEVANCE = 0.15     # … and the answer's own words must touch the question (MiniLM pairs questions loosely)
 ANSWER_MATCH_ANY_PROBLEM = 0.75  # … so close that it fits even when it was written for another problem type
+ANSWER_MATCH_NAMED_TOPIC = 0.62  # … or one for a plausible trouble whose listed question's topic words were all said
 ANSWER_MATCH_EVERYWHERE = 0.7    # … or, while the trouble is not known, one of any type ("can you help with zoom?"; its topic words said)
 PLAUSIBLE_PROBLEM = 0.15    # … that this conversation could be about (its smoothed score)
 FORM_MATCH = 0.75           # an answer to the same kind of question: cosine to its listed question plus to its text
+FORM_GROUNDING = 0.5        # … and at least this share of its listed question's topic words said (not "private")
 GENERAL_FORM_MATCH = 0.55   # … less for answers written for any problem ("Not silly at all; there's no age…")
 ANSWER_TOPIC_MATCH = 0.35   # cosine of the question to a suggestion/information text: it engages the question
 NEAR_REPEAT = 0.85          # cosine to an utterance already said: too close to say again
@@ -54,6 +56,8 @@ CRISIS, CRISIS_TURNS = "crisis", 3
 SAFETY_FRAMES = {CRISIS, SOMEONE_AT_RISK}  # where only lines written for that moment are said
 MAX_EVENTS = 2              # events named back in one reply
 QUESTION_ALONE_WORDS = 9   # a question shorter than this is read with the sentence before it
+CONTEXT_WORDS = 4          # … unless that sentence is as short as "yeah ok."
+QUESTION_ADDED_WORDS = 40  # … and any question with the sentence after it, up to this long (what they mean by it)
 ASKED_BEFORE = 0.7          # cosine of a question to one the agent already asked: don't ask it again
 SHARED_WORD_BONUS = 0.1     # per content word an answer shares with the question (two at most)
 DECISION_EXTRA_WORDS = 10   # a decision said back, weighed and its worry met may run a little past the usual length
@@ -469,25 +473,54 @@ class GroundedComposer:
         return best if scores.get(best, 0.0) >= PLAUSIBLE_PROBLEM and best not in ctx.state.ruled_out else GENERAL
 
     def question_vector(self, ctx: TurnContext, question: str) -> np.ndarray:
-        """The question as the person meant it: a short one ("is that pathetic?", "any ideas on the zoom thing?") or
-        one that points back (data/dialogue_acts.json vague_referent) is read with the sentence before it, in this message
-        or, when it is the whole message, the last one."""
-        vague = self.tracker.acts.vague_referent.search(question)  # "how do i get the sound working on that thing?"
-        if (len(question.split()) < QUESTION_ALONE_WORDS or vague) and question in ctx.user_text:
-            before = [s for s in SENTENCE_END.split(ctx.user_text.split(question)[0].strip()) if s.strip()]
-            if not before and ctx.history:  # the question alone: "how do i even start looking again?" after a layoff
-                before = [s for s in SENTENCE_END.split(ctx.history[-1][0]) if s.strip()]
-            if before and not before[-1].rstrip().endswith("?"):  # another question is asked on its own
+        """The question as the person meant it. A short one ("is that pathetic?", "any ideas?") or one that points
+        back (data/dialogue_acts.json vague_referent: "any tips on getting it to work?") is read with the sentence
+        before it in this message, else the one after it, else the last message's last sentence; any other is read
+        with the sentence they add right after it ("is it normal to feel this anxious and down? … i dont know if its
+        the pain or the grief" is about grief, not nerves before a doctor's appointment)."""
+        if question not in ctx.user_text:
+            return self.embedder.encode_one(question)
+        head, tail = ctx.user_text.split(question, 1)
+        before = [s for s in SENTENCE_END.split(head.strip()) if s.strip()]
+        after = [s for s in SENTENCE_END.split(tail.strip()) if s.strip()]
+        added = after[0] if after and not after[0].rstrip().endswith("?") and after[0] not in \
+            self.tracker.acts.asked(ctx.user_text) and len(after[0].split()) <= QUESTION_ADDED_WORDS else ""
+        vague = self.tracker.acts.vague_referent.search(question)
+        if len(question.split()) < QUESTION_ALONE_WORDS or vague:
+            said = before and not before[-1].rstrip().endswith("?")  # another question is asked on its own
+            if said and len(before[-1].split()) >= CONTEXT_WORDS:
                 return self.embedder.encode_one(f"{before[-1]} {question}")
-        return self.embedder.encode_one(question)
+            if added:  # "yeah ok. do you have any ideas? like for finding remote work…"
+                return self.embedder.encode_one(f"{question} {added}")
+            if said:
+                return self.embedder.encode_one(f"{before[-1]} {question}")
+            if not before and ctx.history:  # the question alone: "how do i even start looking again?" after a layoff
+                last = [s for s in SENTENCE_END.split(ctx.history[-1][0]) if s.strip()]
+                if last and not last[-1].rstrip().endswith("?"):
+                    return self.embedder.encode_one(f"{last[-1]} {question}")
+            return self.embedder.encode_one(question)
+        if not added:
+            return self.embedder.encode_one(question)
+        # the question stays the centre: read alone and with what they add, averaged ("maybe i should call and ask
+        # for a payment plan? that feels less terrifying now" is still about the call)
+        both = self.embedder.encode([question, f"{question} {added}"]).sum(axis=0)
+        return both / np.linalg.norm(both)
 
     def grounded(self, known_lemmas: frozenset[str], listed_question: str) -> bool:
         """The topic words of the listed question an answer was written for were said, in any form ("should i tell
         my employer about my arrest?" does not stand for "should i tell my boss?" after a miscarriage; "lying" is
         "lied"). known_lemmas: said_lemmas() of what the person said."""
-        topic = [w for w in _words(listed_question) - self.function_words
-                 if len(w) >= 4 and w[:5] not in self.vocabulary_stems]
-        return all(_lemmas(w) & known_lemmas for w in topic)
+        return self.grounding(known_lemmas, listed_question) == 1.0
+
+    def grounding(self, known_lemmas: frozenset[str], listed_question: str) -> float:
+        """The share of the listed question's topic words that were said (1 when it has none)."""
+        topic = self.topic_words(listed_question)
+        return sum(bool(_lemmas(w) & known_lemmas) for w in topic) / len(topic) if topic else 1.0
+
+    def topic_words(self, listed_question: str) -> list[str]:
+        """The words of a listed question that name its topic ("zoom", "movers"), not its frame or feelings."""
+        return [w for w in _words(listed_question) - self.function_words
+                if len(w) >= 4 and w[:5] not in self.vocabulary_stems]
 
     def clashes(self, question: str, answer: str) -> bool:
         """'No, …' to 'is it normal…?', or 'Yes, …' to 'is it silly…?' (data/bank_filters.json answer_polarity)."""
@@ -506,12 +539,16 @@ class GroundedComposer:
         # about someone dying?" while the talk was about back pain: grief's answer
         asked = self.question_vector(ctx, question)
         similarity, engages = bank.question_vectors @ asked, bank.text_vectors @ asked
+        known = said_lemmas(ctx.known_text)
         best: dict[int, float] = {}
         for n, owner in enumerate(bank.question_owner):
             # alike in question and in answer: the form alone pairs "is that pathetic?" with any "is it normal…"
             fit = float(similarity[n] + engages[owner])
             needed = GENERAL_FORM_MATCH if bank.problem[owner] == GENERAL else FORM_MATCH
-            if allowed[owner] and pattern.search(bank.question_text[n]) and fit >= needed:
+            # … and about what was said: "is it normal to feel this anxious and down?" after a cancelled surgery is
+            # not "is it normal to feel anxious before a doctor checks something private?"
+            if allowed[owner] and pattern.search(bank.question_text[n]) and fit >= needed \
+                    and self.grounding(known, bank.question_text[n]) >= FORM_GROUNDING:
                 shared = len(self._stems(question) & self._stems(bank[owner].text))  # "guilty" ~ "Guilt is …"
                 best[owner] = max(best.get(owner, -1.0), fit + SPECIFIC_BONUS * (bank.problem[owner] == problem)
                                   + SHARED_WORD_BONUS * min(shared, 2))
@@ -543,7 +580,10 @@ class GroundedComposer:
                     break
                 if bank.problem[owner] == GENERAL and s < GENERAL_ANSWER_MATCH:
                     continue  # "No, I'm not a therapist or a doctor" must not answer "should I see a doctor?"
-                fitting = (allowed[owner] or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])
+                # another plausible trouble's answer whose topic words were all said ("how can i keep my high-risk
+                # mom safe?" while the talk was about a move, a layoff and a death)
+                named = anywhere[owner] and s >= ANSWER_MATCH_NAMED_TOPIC and bool(self.topic_words(listed[owner]))
+                fitting = (allowed[owner] or named or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])
                            or (s >= ANSWER_MATCH_EVERYWHERE and everywhere[owner])) and \
                     float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE
                 if not (fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, [])
@@ -696,6 +736,14 @@ class GroundedComposer:
                     # "is it normal to still feel this bad? and should i still see a doctor?": both are answered
                     kinds = [k for k in kinds if k != "question"]
                     yield say_bank(second)
+        elif problem not in SAFETY_FRAMES and ctx.state.act not in {"greeting", "thanks", "closing"}:
+            # "what worries me most is she finds out and shuts me out": the fear met like a question, when a
+            # written answer or step is about it (no honest "I can't say" for a question never asked)
+            worry = self.tracker.acts.worry(ctx.user_text)
+            index = self._matched_answer(ctx, worry, problem, []) if worry else None
+            if index is not None and self.engages(ctx, index, worry):
+                kinds = [k for k in kinds[1:] if k != "suggestion"]
+                yield say_bank(index)
         floored = problem not in SAFETY_FRAMES  # lines written for that moment are said as they are
         for slot, kind in enumerate(kinds):
             words = sum(len(t.split()) for t in texts())
@@ -728,7 +776,12 @@ class GroundedComposer:
             and ctx.state.act not in {"greeting", "thanks", "closing"} and floored
         if not said or only_owned:
             # nothing close enough to this message, or only "I'm sorry, I missed what you actually said there.":
-            # ask about it rather than say something true of anyone, or leave them nothing to answer
+            # ask about it rather than say something true of anyone, or leave them nothing to answer; and never a
+            # bare question (round 24: "What has been the hardest part of all this for you?" as a whole reply)
+            if not said and floored and ctx.state.act not in {"greeting", "thanks", "closing"}:
+                index = self.pick(ctx, "brief", query, GENERAL, [], [])
+                if index is not None:
+                    yield say_bank(index)
             index = self.pick(ctx, "question", query, problem, texts(), [self.bank.id_of(i) for i in chosen])
             if index is not None:
                 yield say_bank(index)

@@ -73,6 +73,7 @@ class DialogueActs:
         self.how_question = re.compile(spec["how_question"], re.I)
         self.unanswered = re.compile(spec["unanswered"], re.I)
         self.vague_referent = re.compile(spec["vague_referent"], re.I)
+        self.voiced_worry = re.compile(spec["voiced_worry"], re.I)
 
     def denied_problems(self, text: str) -> list[str]:
         """The problem types a correction says the talk is not about ("it's not really work" → work stress, job loss)."""
@@ -90,6 +91,11 @@ class DialogueActs:
         """A question that wants no answer: a correction, "what does that even mean?", "did you read what i said?",
         "can i talk about something?"."""
         return any(p.search(question) for p in (self.correction, self.unheard, self.clarify, self.request_to_talk))
+
+    def worry(self, text: str) -> str | None:
+        """The sentence of a message that says what they fear ("what worries me most is she finds out and feels
+        we're ganging up on her"): met like a question when a written answer is about it, else left to the reply."""
+        return next((s for s in SENTENCE_END.split(text) if self.voiced_worry.search(s) and "?" not in s), None)
 
     def asks_any_step(self, question: str) -> bool:
         """'what should i do?', 'any advice?', 'how do i cope with this?': a question any next step for the
