@@ -57,6 +57,16 @@ def _decide(reader, acts, message, used=()):
      ["email your other teachers and ask what to focus on"], ["write"]),
     ("should i tell my doctor about the anxiety and depression too?",
      ["tell your doctor about the anxiety and depression too"], ["professional"]),
+    # round 24: "or do i just …" is the second option; an office or someone else is help asked for; "i'm fine with
+    # it" is a concession; a landlord is talked to, not gone over
+    ("is it even worth going back to them or do i just start looking for another job?",
+     ["go back to them", "start looking for another job"], ["", "leave"]),
+    ("should i just go to the financial aid office or would that be pointless?", ["go to the financial aid office"],
+     ["professional"]),
+    ("should i just go to someone else instead of him?", ["go to someone else instead of him"], ["professional"]),
+    ("should i just tell her im fine with it now?", ["tell her you're fine with it now"], ["concede"]),
+    ("should i also try to talk to my landlord or is it too late once they've filed?",
+     ["try to talk to your landlord"], ["talk"]),
 ])
 def test_the_options_are_read_from_their_words(reader, acts, message, options, kinds):
     decision = _decide(reader, acts, message)
