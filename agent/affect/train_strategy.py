@@ -24,6 +24,16 @@ structured features, macro-F1 0.270 / weighted-F1 0.308 at B 0.445; label histog
 training turns as features, ≤ 0.2795 / 0.320; a finer C × λ grid, no point above 0.2805 / 0.3236 with B ≤ 0.45;
 mpnet (all-mpnet-base-v2) of the last seeker turn beside the MiniLM features, 0.2847 / 0.3253 / B 0.426 (the best
 seen; not shipped, weighted-F1 is still short of 0.33); mpnet of the last supporter turn too, 0.2831 / 0.3240.
+Tried for issue #15 (dev with the stage rule, C and λ picked on dev from C 0.02–0.15 × λ 0.30–0.90, best macro-F1 +
+weighted-F1 with B ≤ 0.45; mpnet of the normalised turns, as perception has them in its embedder's cache; not
+shipped: no linear head reached weighted-F1 0.33, the best was 0.3256): mpnet of the previous seeker turn beside the
+last's (C 0.03, λ 0.55) 0.2847 / 0.3254 / B 0.438, CV 0.273 / 0.317; mpnet in place of MiniLM for both seeker turns
+(C 0.05, λ 0.5) 0.2825 / 0.3256 / B 0.441, CV 0.274 / 0.318; MiniLM-feature and mpnet-feature heads averaged (logits
+or probabilities, two or three heads) ≤ 0.2842 / 0.3254; per-class logit offsets fitted on grouped 5-fold out-of-fold
+train logits (coordinate ascent, macro + weighted or weighted-first under B ≤ 0.43/0.45) reach CV weighted-F1 0.329
+but dev ≤ 0.2865 / 0.3253 (B 0.26–0.37); λ in steps of 0.01, no point above weighted-F1 0.3256 with B ≤ 0.45; the
+mpnet blocks scaled ×1.5/×2 ≤ 0.2859 / 0.3247; the problem-type and emotion-type heads' outputs for both seeker turns
+≤ 0.2839 / 0.3255; a count of the seeker's questions ≤ 0.2842 / 0.3250.
 """
 from __future__ import annotations
 
