@@ -685,3 +685,20 @@ def test_a_reply_with_nothing_close_to_say_back_still_does_not_open_with_a_quest
     acts = fresh_agent.composer.tracker.acts
     assert acts.worry("ok that helps. what worries me most is she finds out") == "what worries me most is she finds out"
     assert acts.worry("what worries me most? no idea") is None
+
+
+def test_a_question_asked_again_in_other_words_is_read_as_asked(fresh_agent):
+    # round 25: "i was just asking if breaking up over this is reasonable" (after a misread) was not heard as asked
+    acts = fresh_agent.composer.tracker.acts
+    assert acts.asked("kinda threw me off tbh, i was just asking if breaking up over this is reasonable") == \
+        ["breaking up over this is reasonable?"]
+    assert acts.asked("i was asking whether i should quit") == ["should i quit?"]
+    assert acts.asked("im not asking if you care") == []
+
+
+def test_what_cannot_be_judged_from_here_names_who_can(fresh_agent):
+    # round 24-25: "I'd rather not guess at it from here" to questions only someone with the details can answer
+    fresh_agent.respond("my manager keeps mocking me in meetings and hr laughed it off")
+    turn = fresh_agent.respond("will it get back to him if i report it again?")
+    assert re.search(r"HR|union|employment adviser", turn.reply.text), turn.reply.text
+    assert "rather not guess at it from here" not in turn.reply.text

@@ -476,8 +476,8 @@ class GroundedComposer:
         """The question as the person meant it. A short one ("is that pathetic?", "any ideas?") or one that points
         back (data/dialogue_acts.json vague_referent: "any tips on getting it to work?") is read with the sentence
         before it in this message, else the one after it, else the last message's last sentence; any other is read
-        with the sentence they add right after it ("is it normal to feel this anxious and down? … i dont know if its
-        the pain or the grief" is about grief, not nerves before a doctor's appointment)."""
+        alone and with the sentences either side of it, averaged ("is it normal to feel this anxious and down? … i
+        dont know if its the pain or the grief" is about grief, not nerves before a doctor's appointment)."""
         if question not in ctx.user_text:
             return self.embedder.encode_one(question)
         head, tail = ctx.user_text.split(question, 1)
@@ -499,12 +499,16 @@ class GroundedComposer:
                 if last and not last[-1].rstrip().endswith("?"):
                     return self.embedder.encode_one(f"{last[-1]} {question}")
             return self.embedder.encode_one(question)
-        if not added:
+        said = before[-1] if before and not before[-1].rstrip().endswith("?") \
+            and len(before[-1].split()) >= CONTEXT_WORDS else ""
+        readings = [question] + ([f"{said} {question}"] if said else []) + ([f"{question} {added}"] if added else [])
+        if len(readings) == 1:
             return self.embedder.encode_one(question)
-        # the question stays the centre: read alone and with what they add, averaged ("maybe i should call and ask
+        # the question stays the centre: read alone and with the sentences around it, averaged ("i was talking about
+        # networking. how do people even reach out without it feeling like begging?"; "maybe i should call and ask
         # for a payment plan? that feels less terrifying now" is still about the call)
-        both = self.embedder.encode([question, f"{question} {added}"]).sum(axis=0)
-        return both / np.linalg.norm(both)
+        mean = self.embedder.encode(readings).sum(axis=0)
+        return mean / np.linalg.norm(mean)
 
     def grounded(self, known_lemmas: frozenset[str], listed_question: str) -> bool:
         """The topic words of the listed question an answer was written for were said, in any form ("should i tell
@@ -723,7 +727,12 @@ class GroundedComposer:
             elif index is None:  # nothing fits: say so honestly rather than answer another question
                 # "how do i keep dancing with everything shut?" is theirs to find, with help: asked back, not refused
                 open_kind = "honest_open" if self.tracker.acts.asks_how(ctx.state.open_question) else "honest"
-                index = self.pick(ctx, open_kind, query, GENERAL, texts(), []) \
+                likely = self.likely_problem(ctx, problem)
+                # "is it too late to talk to my landlord?": what can't be judged from here, and who can judge it
+                # (data/knowledge: each trouble's own honest lines name where to turn)
+                referral = self.pick(ctx, "honest", query, likely, texts(), [], specific=True) \
+                    if open_kind == "honest" and likely not in {GENERAL, CRISIS} else None
+                index = referral if referral is not None else self.pick(ctx, open_kind, query, GENERAL, texts(), []) \
                     or self.pick(ctx, "honest", query, GENERAL, texts(), [])
             if index is not None:
                 kinds = kinds[1:]

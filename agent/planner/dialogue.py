@@ -68,6 +68,7 @@ class DialogueActs:
         self.request_to_talk = re.compile(spec["request_to_talk"], re.I)
         self.unheard = re.compile(spec["unheard"], re.I)
         self.embedded = re.compile(spec["embedded_question"], re.I)
+        self.restated = re.compile(spec["restated_question"], re.I)
         self.validation_request = re.compile(spec["validation_request"], re.I)
         self.any_step = re.compile(spec["any_step"], re.I)
         self.how_question = re.compile(spec["how_question"], re.I)
@@ -126,6 +127,11 @@ class DialogueActs:
                 # "i just dont know if i should stay or leave" asks "should i stay or leave"
                 who, verb, rest = embedded["who"], embedded["verb"].lower(), embedded["rest"].rstrip(" .!")
                 out.append(f"do {who} {verb} {rest}" if " " in verb else f"{verb} {who} {rest}")
+            elif restated := self.restated.search(sentence):
+                # "i was just asking if breaking up over this is reasonable": asked again, in other words
+                rest = restated["rest"].rstrip(" .!")
+                inverted = re.match(r"(i|we) (should|can|could|would|need to) (.+)", rest, re.I)
+                out.append(f"{inverted[2]} {inverted[1]} {inverted[3]}?" if inverted else f"{rest}?")
             elif self.validation_request.search(sentence):
                 out.append(core)  # "i just want someone to tell me my feelings make sense" asks to hear it
 

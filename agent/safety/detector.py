@@ -207,7 +207,10 @@ class CrisisDetector:
             # abuse or harm to others on the head's reading alone, below its own bar: the check-in asks about
             # ending one's life, which fits neither ("stay or go?" after an old assault got it); fear of someone
             # now ("he's smashing things and coming up the stairs") gets that danger's help
-            if emotion is not None and emotion.label == "fear" and category == "abuse":
+            # … when someone is in their words: "got a notice on my door today and i don't know what to do",
+            # frightened, read as abuse at p 0.97 (round 25: an eviction notice)
+            if emotion is not None and emotion.label == "fear" and category == "abuse" \
+                    and not self.language.names_nobody_else(read):
                 return SafetyAssessment(risk_level="high", escalate=True, category=category,
                                         reason=f"afraid, and reads as {category} (p={probability:.2f})")
             return SafetyAssessment(risk_level="low", escalate=False, category=category,
