@@ -67,6 +67,10 @@ def _decide(reader, acts, message, used=()):
     ("should i just tell her im fine with it now?", ["tell her you're fine with it now"], ["concede"]),
     ("should i also try to talk to my landlord or is it too late once they've filed?",
      ["try to talk to your landlord"], ["talk"]),
+    # round 26: "ill" and "shes" said back as typed broke the sentence; doing whatever she wants is a concession
+    ("should i just tell her ill do whatever she wants?", ["tell her you'll do whatever she wants"], ["concede"]),
+    ("should i talk to my other cousin first since shes closer to her?",
+     ["talk to your other cousin first since she's closer to her"], ["consult"]),
 ])
 def test_the_options_are_read_from_their_words(reader, acts, message, options, kinds):
     decision = _decide(reader, acts, message)

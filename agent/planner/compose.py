@@ -73,6 +73,7 @@ ANSWER_ENGAGES = 0.3        # cosine of an answer's text to the question below w
                             # (round 15: "do you know how i get the camera working?" → a study timer, 0.29 … 0.02)
 ANSWER_CLEARLY_ENGAGES = 0.45  # … at which it needs no word in common with the question
 LISTED_ENGAGES = 0.7        # … or written for a question this close ("do you think i'll even find anything?", 0.79)
+TERRITORY = 0.5            # a question this close to one a trouble's answers were written for is about that trouble
 STEP_TRIES = 4              # the problem's next steps, best first, tried for one about what was asked
 
 
@@ -442,6 +443,15 @@ class GroundedComposer:
         index = self.answer(ctx, others[-1], problem, taken_ids)
         return index if index is not None and self.bank[index].kind == "answer" else None
 
+    def in_territory(self, ctx: TurnContext, question: str, problem: str) -> bool:
+        """The question is of the kind people ask about this trouble: close to one its answers were written for
+        ("will it get back to him if i report it again?" at work; not "is there some trick to it?" about zoom, for
+        low mood)."""
+        listed = self.bank.problem[self.bank.question_owner] == problem
+        if not listed.any():
+            return False
+        return float((self.bank.question_vectors[listed] @ self.question_vector(ctx, question)).max()) >= TERRITORY
+
     def engages(self, ctx: TurnContext, index: int, question: str) -> bool:
         """The utterance is about what was asked: its words near the question, or written for a question this close."""
         closeness = float(self.bank.text_vectors[index] @ self.question_vector(ctx, question))
@@ -475,7 +485,8 @@ class GroundedComposer:
     def question_vector(self, ctx: TurnContext, question: str) -> np.ndarray:
         """The question as the person meant it. A short one ("is that pathetic?", "any ideas?") or one that points
         back (data/dialogue_acts.json vague_referent: "any tips on getting it to work?") is read with the sentence
-        before it in this message, else the one after it, else the last message's last sentence; any other is read
+        before it in this message, else with what is around it (a short sentence before, the one after, the end of
+        the last message), averaged; any other is read
         alone and with the sentences either side of it, averaged ("is it normal to feel this anxious and down? … i
         dont know if its the pain or the grief" is about grief, not nerves before a doctor's appointment)."""
         if question not in ctx.user_text:
@@ -490,15 +501,19 @@ class GroundedComposer:
             said = before and not before[-1].rstrip().endswith("?")  # another question is asked on its own
             if said and len(before[-1].split()) >= CONTEXT_WORDS:
                 return self.embedder.encode_one(f"{before[-1]} {question}")
-            if added:  # "yeah ok. do you have any ideas? like for finding remote work…"
-                return self.embedder.encode_one(f"{question} {added}")
-            if said:
-                return self.embedder.encode_one(f"{before[-1]} {question}")
-            if not before and ctx.history:  # the question alone: "how do i even start looking again?" after a layoff
-                last = [s for s in SENTENCE_END.split(ctx.history[-1][0]) if s.strip()]
+            # nothing substantial before it in this message: what it may be about, read each way and averaged —
+            # "the phone." before it, "my grandson set it up…" after it, and the last message, about zoom
+            readings = ([f"{before[-1]} {question}"] if said else []) + ([f"{question} {added}"] if added else [])
+            if ctx.history:  # "how do i even start looking again?" after a layoff
+                last = [s for s in SENTENCE_END.split(ctx.history[-1][0]) if s.strip()][-2:]
+                while last and last[0].rstrip().endswith("?"):  # its last statements, not a question it asked
+                    last = last[1:]
                 if last and not last[-1].rstrip().endswith("?"):
-                    return self.embedder.encode_one(f"{last[-1]} {question}")
-            return self.embedder.encode_one(question)
+                    readings.append(f"{' '.join(last)} {question}")
+            if not readings:
+                return self.embedder.encode_one(question)
+            mean = self.embedder.encode(readings).sum(axis=0)
+            return mean / np.linalg.norm(mean)
         said = before[-1] if before and not before[-1].rstrip().endswith("?") \
             and len(before[-1].split()) >= CONTEXT_WORDS else ""
         readings = [question] + ([f"{said} {question}"] if said else []) + ([f"{question} {added}"] if added else [])
@@ -731,7 +746,8 @@ class GroundedComposer:
                 # "is it too late to talk to my landlord?": what can't be judged from here, and who can judge it
                 # (data/knowledge: each trouble's own honest lines name where to turn)
                 referral = self.pick(ctx, "honest", query, likely, texts(), [], specific=True) \
-                    if open_kind == "honest" and likely not in {GENERAL, CRISIS} else None
+                    if open_kind == "honest" and likely not in {GENERAL, CRISIS} \
+                    and self.in_territory(ctx, ctx.state.open_question, likely) else None
                 index = referral if referral is not None else self.pick(ctx, open_kind, query, GENERAL, texts(), []) \
                     or self.pick(ctx, "honest", query, GENERAL, texts(), [])
             if index is not None:

@@ -24,7 +24,8 @@ def details_fit(sentence: str, known_text: str) -> bool:
     if not your_details_fit(sentence, known_text):  # "your husband" only fits a person who mentioned a husband
         return False
     known = known_text.lower()
-    return all(re.search(rf"\b{m.group(1).lower()}\b", known) for m in _THIRD_PERSON.finditer(sentence))
+    # "shes closer to her" told of a she, typed without the apostrophe
+    return all(re.search(rf"\b{m.group(1).lower()}(?:'?s)?\b", known) for m in _THIRD_PERSON.finditer(sentence))
 
 
 def blocklist(data_dir: Path) -> re.Pattern:
