@@ -85,6 +85,7 @@ def test_the_options_are_read_from_their_words(reader, acts, message, options, k
     "how careful should i be?",
     "should you tell me what to do?",
     "i feel so lost lately",
+    "with the move we have movers in and out. what if i bring it home to her?",  # a fear, not a choice (round 27)
 ])
 def test_no_choice_is_read_where_none_was_asked(reader, acts, message):
     assert _decide(reader, acts, message) is None

@@ -504,7 +504,7 @@ class GroundedComposer:
             # nothing substantial before it in this message: what it may be about, read each way and averaged —
             # "the phone." before it, "my grandson set it up…" after it, and the last message, about zoom
             readings = ([f"{before[-1]} {question}"] if said else []) + ([f"{question} {added}"] if added else [])
-            if ctx.history:  # "how do i even start looking again?" after a layoff
+            if not before and ctx.history:  # the question opens the message: "how do i even start looking again?"
                 last = [s for s in SENTENCE_END.split(ctx.history[-1][0]) if s.strip()][-2:]
                 while last and last[0].rstrip().endswith("?"):  # its last statements, not a question it asked
                     last = last[1:]
