@@ -199,6 +199,11 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low" if probability >= self.check_in_threshold else "none",
                                     category=category if probability >= self.check_in_threshold else "none",
                                     reason=f"already asked in this conversation (p={probability:.2f})")
+        if self.language.denial.search(text):
+            # "(and no im not gonna hurt myself, …) im just scared": they have just said what a check-in would ask
+            return SafetyAssessment(risk_level="low" if probability >= self.check_in_threshold else "none",
+                                    category=category if probability >= self.check_in_threshold else "none",
+                                    reason=f"says there is no risk in this message (p={probability:.2f})")
         if passive:
             return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category="suicide",
                                     reason=f"a passive wish or hopelessness: '{passive}' (p={probability:.2f}): "
