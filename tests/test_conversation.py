@@ -702,3 +702,18 @@ def test_what_cannot_be_judged_from_here_names_who_can(fresh_agent):
     turn = fresh_agent.respond("will it get back to him if i report it again?")
     assert re.search(r"HR|union|employment adviser", turn.reply.text), turn.reply.text
     assert "rather not guess at it from here" not in turn.reply.text
+
+
+def test_nothing_to_do_with_a_topic_rules_it_out(fresh_agent):
+    # round 27: lost library books were read as studying through three corrections ("this has nothing to do with
+    # studying", "i'm not struggling with studying", "it's not my studies that's hard")
+    acts = fresh_agent.composer.tracker.acts
+    for text in ("what? this has nothing to do with studying. the problem is they want me to pay for them",
+                 "i'm not struggling with studying. i owe the library almost 3 grand",
+                 "but again it's not my studies that's hard, it's the money and the deadline"):
+        assert "academic" in acts.denied_problems(text), text
+    assert acts.denied_problems("i have nothing to do today") == []
+    fresh_agent.respond("so i borrowed some books from the school library and i lost them. like 5 of them")
+    turn = fresh_agent.respond("what? this has nothing to do with studying. the problem is they want me to pay for "
+                               "them and it's almost 3000")
+    assert "academic" in turn.state.ruled_out and "stud" not in turn.reply.text.lower(), turn.reply.text
