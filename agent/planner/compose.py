@@ -88,6 +88,8 @@ class TurnContext:
     state: DialogueState = field(default_factory=DialogueState)
     shape: list[str] = field(default_factory=list)  # the kinds of utterance the reply is made of, once planned
     unsaid: tuple[tuple, np.ndarray] | None = field(default=None, repr=False)  # (which ids were said, mask): _unsaid
+    # question_vector's readings, read once a turn: matching, engagement and territory all ask for the same question
+    question_vectors: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def known_text(self) -> str:
@@ -486,11 +488,23 @@ class GroundedComposer:
         """The question as the person meant it. A short one ("is that pathetic?", "any ideas?") or one that points
         back (data/dialogue_acts.json vague_referent: "any tips on getting it to work?") is read with the sentence
         before it in this message, else with what is around it (a short sentence before, the one after, the end of
-        the last message), averaged; any other is read
-        alone and with the sentences either side of it, averaged ("is it normal to feel this anxious and down? … i
-        dont know if its the pain or the grief" is about grief, not nerves before a doctor's appointment)."""
+        the last message), averaged; any other is read alone and with the sentences either side of it, averaged
+        ("is it normal to feel this anxious and down? … i dont know if its the pain or the grief" is about grief, not
+        nerves before a doctor's appointment). Read once a turn per question (ctx.question_vectors)."""
+        if question not in ctx.question_vectors:
+            ctx.question_vectors[question] = self._averaged(self._readings(ctx, question))
+        return ctx.question_vectors[question]
+
+    def _averaged(self, readings: list[str]) -> np.ndarray:
+        if len(readings) == 1:
+            return self.embedder.encode_one(readings[0])
+        mean = self.embedder.encode(readings).sum(axis=0)
+        return mean / np.linalg.norm(mean)
+
+    def _readings(self, ctx: TurnContext, question: str) -> list[str]:
+        """The texts question_vector averages (see there)."""
         if question not in ctx.user_text:
-            return self.embedder.encode_one(question)
+            return [question]
         head, tail = ctx.user_text.split(question, 1)
         before = [s for s in SENTENCE_END.split(head.strip()) if s.strip()]
         after = [s for s in SENTENCE_END.split(tail.strip()) if s.strip()]
@@ -500,7 +514,7 @@ class GroundedComposer:
         if len(question.split()) < QUESTION_ALONE_WORDS or vague:
             said = before and not before[-1].rstrip().endswith("?")  # another question is asked on its own
             if said and len(before[-1].split()) >= CONTEXT_WORDS:
-                return self.embedder.encode_one(f"{before[-1]} {question}")
+                return [f"{before[-1]} {question}"]
             # nothing substantial before it in this message: what it may be about, read each way and averaged —
             # "the phone." before it, "my grandson set it up…" after it, and the last message, about zoom
             readings = ([f"{before[-1]} {question}"] if said else []) + ([f"{question} {added}"] if added else [])
@@ -510,20 +524,13 @@ class GroundedComposer:
                     last = last[1:]
                 if last and not last[-1].rstrip().endswith("?"):
                     readings.append(f"{' '.join(last)} {question}")
-            if not readings:
-                return self.embedder.encode_one(question)
-            mean = self.embedder.encode(readings).sum(axis=0)
-            return mean / np.linalg.norm(mean)
+            return readings or [question]
         said = before[-1] if before and not before[-1].rstrip().endswith("?") \
             and len(before[-1].split()) >= CONTEXT_WORDS else ""
-        readings = [question] + ([f"{said} {question}"] if said else []) + ([f"{question} {added}"] if added else [])
-        if len(readings) == 1:
-            return self.embedder.encode_one(question)
-        # the question stays the centre: read alone and with the sentences around it, averaged ("i was talking about
+        # the question stays the centre: read alone and with the sentences around it ("i was talking about
         # networking. how do people even reach out without it feeling like begging?"; "maybe i should call and ask
         # for a payment plan? that feels less terrifying now" is still about the call)
-        mean = self.embedder.encode(readings).sum(axis=0)
-        return mean / np.linalg.norm(mean)
+        return [question] + ([f"{said} {question}"] if said else []) + ([f"{question} {added}"] if added else [])
 
     def grounded(self, known_lemmas: frozenset[str], listed_question: str) -> bool:
         """The topic words of the listed question an answer was written for were said, in any form ("should i tell
