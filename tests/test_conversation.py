@@ -717,3 +717,68 @@ def test_nothing_to_do_with_a_topic_rules_it_out(fresh_agent):
     turn = fresh_agent.respond("what? this has nothing to do with studying. the problem is they want me to pay for "
                                "them and it's almost 3000")
     assert "academic" in turn.state.ruled_out and "stud" not in turn.reply.text.lower(), turn.reply.text
+
+
+# -- saying back what they told us (restate.py) -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def restater(settings):
+    from agent.planner.restate import Restater
+
+    return Restater(settings.data_dir)
+
+
+@pytest.mark.parametrize("message, said_back", [
+    ("are you even reading what i'm writing?? i'm not struggling with studying. i owe the library almost 3 grand",
+     "So you owe the library almost 3 grand."),
+    ("its an eviction notice. the cdc moratorium ended and im behind on rent bc i lost hours during covid",
+     "you're behind on rent because you lost hours during COVID"),
+    ("ugh. theyve basically piled two jobs on me since someone left tbh", "So they've piled two jobs on you"),
+    ("i study for hours and then i get to the test and just blank, i'm so scared of the finals",
+     "you're so scared of the finals"),  # the feeling at its heart, of two clauses
+])
+def test_what_they_told_is_said_back_in_their_own_words(restater, message, said_back):
+    found = restater.restate(message)
+    assert found is not None and said_back in found.text, found
+
+
+@pytest.mark.parametrize("message", [
+    "are you even reading what i'm writing?? you keep asking about my studies",   # about the talk itself
+    "i cut myself again last night and i don't know how to stop",                # only lines written for it
+    "my mom passed away two weeks ago and the house is so quiet",                 # named back as her death
+    "i guess i just wanted someone to hear me out about the whole thing",        # a hedge, nothing told
+    "should i ask the library for a payment plan or would that make it worse?",   # a question is answered
+    "yeah.", "i'm sad",                                                          # nothing specific
+])
+def test_nothing_is_said_back_that_is_not_theirs_to_hear_again(restater, message):
+    assert restater.restate(message) is None
+
+
+def test_a_clause_said_back_holds_only_their_words(restater):
+    """Every word said back is the person's, pronouns turned round and chat spellings mended: over every seeker
+    turn of the recorded role-plays."""
+    turned = {"you", "your", "yours", "yourself", "you're", "you've", "you'd", "you'll", "yourselves", "are", "were"}
+    mended = {w.lower() for spelled in restater.spellings.values() for w in spelled.split()}
+    frames = {w.lower() for frames in restater.frames.values() for f in frames for w in re.findall(r"[a-z']+", f, re.I)}
+    checked = 0
+    for path in sorted(ROLEPLAYS.parent.glob("round2*/card_*.json")):
+        for turn in json.loads(path.read_text())["turns"]:
+            found = restater.restate(turn["seeker"])
+            if found is None:
+                continue
+            checked += 1
+            theirs = set(re.findall(r"[a-z']+", turn["seeker"].lower().replace("’", "'")))
+            words = set(re.findall(r"[a-z']+", found.text.lower()))
+            assert words <= theirs | turned | mended | frames, (turn["seeker"], found.text)
+            assert found.text[0].isupper() and found.text.endswith("."), found.text
+    assert checked >= 100
+
+
+def test_a_reply_says_back_what_they_told_but_not_every_turn(fresh_agent):
+    fresh_agent.respond("work has been wrecking me lately. i dont even know where to start honestly")
+    told = fresh_agent.respond("theyve piled two peoples jobs on me since someone left. im staying late every night")
+    assert any(u.startswith("restate:") for u in told.reply.utterances), told.reply.text
+    assert "on you since someone left" in told.reply.text or "staying late every night" in told.reply.text
+    more = fresh_agent.respond("my manager makes fun of me in meetings in front of everyone and hr shrugged it off")
+    assert not any(u.startswith("restate:") for u in more.reply.utterances), more.reply.text  # not a formula
+    corrected = fresh_agent.respond("no thats not it. the problem is my manager humiliates me in front of the team")
+    assert any(u.startswith("restate:") for u in corrected.reply.utterances), corrected.reply.text  # heard this time

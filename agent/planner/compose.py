@@ -32,6 +32,7 @@ from .dialogue import SENTENCE_END, DialogueTracker
 from .esconv_text import details_fit
 from .gate import ASKS_WHEN, SAID_WHEN, presumed_feelings
 from .ranker import DialogueQuery
+from .restate import Restater
 
 ANSWER_MATCH = 0.6          # cosine of the person's question to an answer's listed question: that answer fits
 GENERAL_ANSWER_MATCH = 0.7  # answers written for any problem (about the agent itself, too) need a closer match
@@ -39,6 +40,8 @@ ANSWER_RELEVANCE = 0.15     # … and the answer's own words must touch the ques
 ANSWER_MATCH_ANY_PROBLEM = 0.75  # … so close that it fits even when it was written for another problem type
 ANSWER_MATCH_NAMED_TOPIC = 0.62  # … or one for a plausible trouble whose listed question's topic words were all said
 ANSWER_MATCH_EVERYWHERE = 0.7    # … or, while the trouble is not known, one of any type ("can you help with zoom?"; its topic words said)
+ANSWER_MATCH_VERY_CLOSE = 0.78   # … or of any type at all, this close, half its topic words said ("are there other ways
+                                 # someone my age could meet people?" after a husband left: loneliness's answer)
 PLAUSIBLE_PROBLEM = 0.15    # … that this conversation could be about (its smoothed score)
 FORM_MATCH = 0.75           # an answer to the same kind of question: cosine to its listed question plus to its text
 FORM_GROUNDING = 0.5        # … and at least this share of its listed question's topic words said (not "private")
@@ -75,6 +78,7 @@ ANSWER_CLEARLY_ENGAGES = 0.45  # … at which it needs no word in common with th
 LISTED_ENGAGES = 0.7        # … or written for a question this close ("do you think i'll even find anything?", 0.79)
 TERRITORY = 0.5            # a question this close to one a trouble's answers were written for is about that trouble
 STEP_TRIES = 4              # the problem's next steps, best first, tried for one about what was asked
+RESTATED_TURNS = 3          # a clause whose words a reply of the last few turns already said is not said back
 
 
 @dataclass
@@ -130,6 +134,7 @@ class GroundedComposer:
         self.events = self.tracker.events
         self.decisions = DecisionReader(self.data_dir)
         self.decisions.warm()
+        self.restater = Restater(self.data_dir)
         self.strategy_specs = json.loads((self.data_dir / "strategies.json").read_text())["strategies"]
         types = json.loads((self.data_dir / "problem_types.json").read_text())
         self.problem_label = {k: v["label"] for k, v in types.items() if not k.startswith("_")}
@@ -495,6 +500,13 @@ class GroundedComposer:
             ctx.question_vectors[question] = self._averaged(self._readings(ctx, question))
         return ctx.question_vectors[question]
 
+    def bare_vector(self, ctx: TurnContext, question: str) -> np.ndarray:
+        """The question's own words, read alone (once a turn)."""
+        key = f"\0bare\0{question}"
+        if key not in ctx.question_vectors:
+            ctx.question_vectors[key] = self.embedder.encode_one(question)
+        return ctx.question_vectors[key]
+
     def _averaged(self, readings: list[str]) -> np.ndarray:
         if len(readings) == 1:
             return self.embedder.encode_one(readings[0])
@@ -590,6 +602,11 @@ class GroundedComposer:
         q = self.question_vector(ctx, question)
         if len(bank.question_owner):
             similarity = bank.question_vectors @ q
+            # an answer written for anyone was written for the question's bare words ("do you think i made the wrong
+            # call?" whatever was said before it): read them alone too
+            general = bank.problem[bank.question_owner] == GENERAL
+            similarity[general] = np.maximum(similarity[general],
+                                             bank.question_vectors[general] @ self.bare_vector(ctx, question))
             best: dict[int, float] = {}
             listed: dict[int, str] = {}  # the listed question each answer matched best
             for n, (owner, s) in enumerate(zip(bank.question_owner, similarity)):
@@ -609,14 +626,18 @@ class GroundedComposer:
                 # another plausible trouble's answer whose topic words were all said ("how can i keep my high-risk
                 # mom safe?" while the talk was about a move, a layoff and a death)
                 named = anywhere[owner] and s >= ANSWER_MATCH_NAMED_TOPIC and bool(self.topic_words(listed[owner]))
+                very_close = s >= ANSWER_MATCH_VERY_CLOSE and bank.problem[owner] not in SAFETY_FRAMES \
+                    and self._unsaid(ctx)[owner]
                 fitting = (allowed[owner] or named or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])
-                           or (s >= ANSWER_MATCH_EVERYWHERE and everywhere[owner])) and \
+                           or (s >= ANSWER_MATCH_EVERYWHERE and everywhere[owner]) or very_close) and \
                     float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE
                 if not (fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, [])
                         and not self.clashes(question, bank[owner].text)):
                     continue
                 known = known if known is not None else said_lemmas(ctx.known_text)
-                if self.grounded(known, listed[owner]):
+                if self.grounded(known, listed[owner]) or (
+                        very_close and not (allowed[owner] or named or anywhere[owner] or everywhere[owner])
+                        and self.grounding(known, listed[owner]) >= FORM_GROUNDING):
                     return owner
         index = self._answer_of_form(ctx, question, problem, taken_ids)
         if index is not None:
@@ -652,7 +673,11 @@ class GroundedComposer:
         listed = self.bank.question_owner == index
         if not listed.any():
             return 0.0
-        return float((self.bank.question_vectors[listed] @ self.question_vector(ctx, question)).max())
+        listed_vectors = self.bank.question_vectors[listed]
+        closeness = float((listed_vectors @ self.question_vector(ctx, question)).max())
+        if self.bank.problem[index] == GENERAL:  # written for the bare question (see _matched_answer)
+            closeness = max(closeness, float((listed_vectors @ self.bare_vector(ctx, question)).max()))
+        return closeness
 
     def answer_text(self, ctx: TurnContext, *, written_for: str | None = None) -> str:
         """The answer to this turn's direct question alone (beside a safety reply), recorded as said; or "".
@@ -676,6 +701,17 @@ class GroundedComposer:
             # "is it wrong to decide I've lived long enough?" must never hear "No, …": the statement stands alone
             text = re.sub(r"^(no|yes)\s*,\s*(\w)", lambda m: m.group(2).upper(), text, flags=re.I)
         return text
+
+    def restatement(self, ctx: TurnContext, query: DialogueQuery) -> tuple[str, str] | None:
+        """(utterance id, text): what this message told us said back in their words (restate.py), or None —
+        never two turns running, where it would read as a formula."""
+        if ctx.state.act != "statement" or ("restatement" in ctx.state.last_kinds and not ctx.state.corrected):
+            return None  # what they set right is heard, whatever was said back last turn
+        frames = [int(i.split(":")[1]) for i in ctx.state.used if i.startswith("restate:")]
+        earlier = " ".join(agent for _, agent in ctx.history[-RESTATED_TURNS:])
+        found = self.restater.restate(ctx.user_text, earlier, ctx.turn_index, frames[-1] if frames else -1,
+                                      closeness=lambda clauses: self.embedder.encode(clauses) @ query.last_user)
+        return (f"restate:{found.frame}", found.text) if found else None
 
     def write(self, ctx: TurnContext, plan: Plan, warnings: list[str]) -> Iterator[str | ReplyInfo]:
         """Yield the reply's utterances one by one, then the ReplyInfo that records them."""
@@ -709,6 +745,14 @@ class GroundedComposer:
                     yield say_bank(repair)
             if (events or ctx.state.corrected) and kinds[:1] == ["reflection"] and len(kinds) > 1:
                 kinds = kinds[1:]  # the event named back is this turn's reflection
+            # what they told us, said back in their own words, as the reflection (after a correction too: what
+            # they set right, heard): a bank reflection is chosen by topic and can guess wrong
+            restated = None if events or problem in SAFETY_FRAMES or ctx.state.open_question \
+                or (kinds[:1] != ["reflection"] and not ctx.state.corrected) \
+                or self.decisions.plan(ctx.user_text, ctx.state.used) or self.decision(ctx, problem) is not None \
+                else self.restatement(ctx, query)  # a step or a choice they named is said back on its own
+            if restated is not None:  # … before a line of feeling, where one is close enough (a blind reader of
+                yield say(restated[0], "restatement", restated[1])  # stop 30's replays found it cold alone)
         if not ctx.state.open_question and problem not in SAFETY_FRAMES \
                 and ctx.state.act not in {"greeting", "thanks", "closing"}:
             # "ok, i'll email them tonight": the step they chose, said back and affirmed, not a new suggestion
@@ -743,6 +787,11 @@ class GroundedComposer:
                 kinds = [k for k in kinds if k != "question"]
         elif ctx.state.open_question:
             index = self.answer(ctx, ctx.state.open_question, problem, [])
+            if index is None and problem not in SAFETY_FRAMES:
+                # "you know anything about zoom? how do i get the sound to work": another question of the message
+                # may have the written answer
+                others = [q for q in self.tracker.acts.asked(ctx.user_text) if q != ctx.state.open_question]
+                index = next((i for q in others[::-1] if (i := self.answer(ctx, q, problem, [])) is not None), None)
             if index is None and problem == CRISIS:
                 closeness = self.bank.text_vectors @ self.embedder.encode_one(ctx.state.open_question)
                 index = self.pick(ctx, "answer", query, CRISIS, texts(), [], closeness)
@@ -804,12 +853,13 @@ class GroundedComposer:
                     index = self.pick(ctx, "brief", query, GENERAL, texts(), taken)
             if index is not None:
                 yield say_bank(index)
-        only_owned = bool(said) and all(kind in {"repair", "acknowledgement", "brief"} for _, kind, _ in said) \
+        only_owned = bool(said) and all(kind in {"repair", "acknowledgement", "brief", "restatement"}
+                                        for _, kind, _ in said) \
             and ctx.state.act not in {"greeting", "thanks", "closing"} and floored
         if not said or only_owned:
-            # nothing close enough to this message, or only "I'm sorry, I missed what you actually said there.":
-            # ask about it rather than say something true of anyone, or leave them nothing to answer; and never a
-            # bare question (round 24: "What has been the hardest part of all this for you?" as a whole reply)
+            # nothing close enough to this message, or only "I'm sorry, I missed what you actually said there." or
+            # their own words said back: ask about it rather than say something true of anyone, or leave them nothing
+            # to answer; and never a bare question (round 24: "What has been the hardest part…?" as a whole reply)
             if not said and floored and ctx.state.act not in {"greeting", "thanks", "closing"}:
                 index = self.pick(ctx, "brief", query, GENERAL, [], [])
                 if index is not None:
