@@ -447,8 +447,15 @@ class GroundedComposer:
         others = [q for q in self.tracker.acts.asked(ctx.user_text) if q != ctx.state.open_question]
         if not others or problem in SAFETY_FRAMES:
             return None
-        index = self.answer(ctx, others[-1], problem, taken_ids)
-        return index if index is not None and self.bank[index].kind == "answer" else None
+        return self.written_answer(ctx, others[-1], problem, taken_ids)
+
+    def written_answer(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
+        """An answer written for a question like this one, or None — for a message's other questions, where the
+        nearest answer by topic alone met "i dunno, thats kinda why im here?" with a LinkedIn tip (round 28)."""
+        index = self.answer(ctx, question, problem, taken_ids)
+        if index is None or self.bank[index].kind != "answer":
+            return None
+        return index if self._listed_similarity(ctx, index, question) >= ANSWER_MATCH else None
 
     def in_territory(self, ctx: TurnContext, question: str, problem: str) -> bool:
         """The question is of the kind people ask about this trouble: close to one its answers were written for
@@ -791,7 +798,8 @@ class GroundedComposer:
                 # "you know anything about zoom? how do i get the sound to work": another question of the message
                 # may have the written answer
                 others = [q for q in self.tracker.acts.asked(ctx.user_text) if q != ctx.state.open_question]
-                index = next((i for q in others[::-1] if (i := self.answer(ctx, q, problem, [])) is not None), None)
+                index = next((i for q in others[::-1] if (i := self.written_answer(ctx, q, problem, [])) is not None),
+                             None)
             if index is None and problem == CRISIS:
                 closeness = self.bank.text_vectors @ self.embedder.encode_one(ctx.state.open_question)
                 index = self.pick(ctx, "answer", query, CRISIS, texts(), [], closeness)

@@ -69,6 +69,7 @@ class DialogueActs:
         self.unheard = re.compile(spec["unheard"], re.I)
         self.embedded = re.compile(spec["embedded_question"], re.I)
         self.restated = re.compile(spec["restated_question"], re.I)
+        self.restated_inversion = re.compile(spec["restated_inversion"], re.I)
         self.validation_request = re.compile(spec["validation_request"], re.I)
         self.any_step = re.compile(spec["any_step"], re.I)
         self.how_question = re.compile(spec["how_question"], re.I)
@@ -130,8 +131,8 @@ class DialogueActs:
             elif restated := self.restated.search(sentence):
                 # "i was just asking if breaking up over this is reasonable": asked again, in other words
                 rest = restated["rest"].rstrip(" .!")
-                inverted = re.match(r"(i|we) (should|can|could|would|need to) (.+)", rest, re.I)
-                out.append(f"{inverted[2]} {inverted[1]} {inverted[3]}?" if inverted else f"{rest}?")
+                inverted = self.restated_inversion.match(rest)
+                out.append(f"{inverted['modal']} {inverted['who']} {inverted['rest']}?" if inverted else f"{rest}?")
             elif self.validation_request.search(sentence):
                 out.append(core)  # "i just want someone to tell me my feelings make sense" asks to hear it
 

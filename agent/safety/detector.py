@@ -194,16 +194,14 @@ class CrisisDetector:
             earlier = state.category if state.category in SELF_RISK | ONGOING_DANGERS else category
             return SafetyAssessment(risk_level="high", escalate=True, category=earlier,
                                     reason=f"still close to the risk raised earlier (p={probability:.2f})")
-        if state.check_in_asked:
-            # asked once already: only a new explicit sign (above) brings it up again
-            return SafetyAssessment(risk_level="low" if probability >= self.check_in_threshold else "none",
-                                    category=category if probability >= self.check_in_threshold else "none",
-                                    reason=f"already asked in this conversation (p={probability:.2f})")
-        if self.language.denial.search(text):
-            # "(and no im not gonna hurt myself, …) im just scared": they have just said what a check-in would ask
-            return SafetyAssessment(risk_level="low" if probability >= self.check_in_threshold else "none",
-                                    category=category if probability >= self.check_in_threshold else "none",
-                                    reason=f"says there is no risk in this message (p={probability:.2f})")
+        # asked once already (only a new explicit sign, above, brings it up again), or "(and no im not gonna hurt
+        # myself, …) im just scared": they have just said what a check-in would ask
+        why_not_ask = "already asked in this conversation" if state.check_in_asked else \
+            "says there is no risk in this message" if self.language.denial.search(text) else None
+        if why_not_ask:
+            resembles = probability >= self.check_in_threshold
+            return SafetyAssessment(risk_level="low" if resembles else "none",
+                                    category=category if resembles else "none", reason=f"{why_not_ask} (p={probability:.2f})")
         if passive:
             return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category="suicide",
                                     reason=f"a passive wish or hopelessness: '{passive}' (p={probability:.2f}): "
