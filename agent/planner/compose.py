@@ -781,7 +781,11 @@ class GroundedComposer:
             yield say(decision.echo[0], "reflection", decision.echo[1])
             same = ctx.state.open_question == decision.question
             index = self.answer(ctx, ctx.state.open_question, problem, []) if same else None
-            if index is not None and self.listed_match(ctx, index) >= STRONG_ANSWER:
+            # a choice of no known kind ("should i redo the whole resume from scratch?") is better met by written
+            # help about it than by a way of weighing any choice (round 28: "If it's a step you could take back…")
+            generic = decision.line[0].startswith("decision:any_") and index is not None and (
+                self.bank[index].kind != "answer" or self.listed_match(ctx, index) >= ANSWER_MATCH)  # not its form alone
+            if index is not None and (generic or self.listed_match(ctx, index) >= STRONG_ANSWER):
                 yield say_bank(index)
             else:
                 yield say(decision.line[0], "answer", decision.line[1])
