@@ -782,3 +782,38 @@ def test_a_reply_says_back_what_they_told_but_not_every_turn(fresh_agent):
     assert not any(u.startswith("restate:") for u in more.reply.utterances), more.reply.text  # not a formula
     corrected = fresh_agent.respond("no thats not it. the problem is my manager humiliates me in front of the team")
     assert any(u.startswith("restate:") for u in corrected.reply.utterances), corrected.reply.text  # heard this time
+
+
+# -- round 28 --------------------------------------------------------------------------------------------------
+def test_what_a_message_asks_in_other_words(settings):
+    acts = DialogueActs(settings.data_dir)
+    assert acts.asks_any_step("like is there anything i can even do here??")
+    assert acts.asked("i mean i told you everything lol, i just wanted to know if its ok to leave over lying") == \
+        ["its ok to leave over lying?"]
+    assert acts.asked("i dunno, thats kinda why im here?") == []  # pushes back; asks nothing
+
+
+def test_another_question_is_answered_only_by_an_answer_written_for_one_like_it(fresh_agent):
+    fresh_agent.respond("i quit my admin assistant job a while back and now i cant find a work from home job anywhere")
+    turn = fresh_agent.respond("honestly what would even help? i just feel so demotivated i cant make myself apply "
+                               "anymore. do you think i made a mistake quitting?")
+    bank = fresh_agent.composer.bank
+    said = [bank[bank.by_id[u]] for u in turn.reply.utterances if u in bank.by_id]
+    assert said[0].kind == "answer" and "choice" in said[0].text, turn.reply.text  # "It's easy to judge a choice…"
+    assert not re.search(r"linkedin|profile", turn.reply.text, re.I), turn.reply.text
+
+
+def test_a_choice_of_no_known_kind_is_met_by_written_help_about_it(fresh_agent):
+    fresh_agent.respond("im getting furloughed and i have a family and bills, im scared i wont find anything")
+    turn = fresh_agent.respond("i havent touched my resume in over 10 years. should i just redo the whole thing "
+                               "from scratch?")
+    assert not any(u.startswith("decision:any_") for u in turn.reply.utterances), turn.reply.text
+    assert re.search(r"\b(cv|resume|careers)\b", turn.reply.text, re.I), turn.reply.text
+
+
+@pytest.mark.parametrize("card", ["card_06", "card_08"])
+def test_a_stock_line_about_a_situation_they_never_described_is_not_said(fresh_agent, card):
+    """Round 28: "You could practise a few kind ways of saying no…" to a man angry at a VP's rigged numbers."""
+    seeker = [t["seeker"] for t in json.loads((ROLEPLAYS.parent / "round28" / f"{card}.json").read_text())["turns"]]
+    for turn in _replay(fresh_agent, seeker):
+        assert "saying no" not in turn.reply.text, (turn.user_text, turn.reply.text)
