@@ -739,6 +739,7 @@ class GroundedComposer:
             return text
 
         texts = lambda: [text for _, _, text in said]  # noqa: E731
+        pending: tuple[str, str] | None = None  # their words said back, waiting for the line of feeling it leads into
         if ctx.state.act not in {"greeting", "thanks", "closing"}:
             # their event, named back once: "I'm so sorry about your mom." (data/life_events.json)
             events = self.events.new(ctx.user_text, ctx.state.acknowledged)[:MAX_EVENTS]
@@ -758,8 +759,10 @@ class GroundedComposer:
                 or (kinds[:1] != ["reflection"] and not ctx.state.corrected) \
                 or self.decisions.plan(ctx.user_text, ctx.state.used) or self.decision(ctx, problem) is not None \
                 else self.restatement(ctx, query)  # a step or a choice they named is said back on its own
-            if restated is not None:  # … before a line of feeling, where one is close enough (a blind reader of
-                yield say(restated[0], "restatement", restated[1])  # stop 30's replays found it cold alone)
+            if restated is not None and ctx.state.corrected:
+                yield say(restated[0], "restatement", restated[1])  # what they set right, heard
+            else:  # … only before a line of feeling: alone, or before a stock question, it read as parroting
+                pending = restated  # (round 28: "it just repeated what i said back")
         if not ctx.state.open_question and problem not in SAFETY_FRAMES \
                 and ctx.state.act not in {"greeting", "thanks", "closing"}:
             # "ok, i'll email them tonight": the step they chose, said back and affirmed, not a new suggestion
@@ -864,6 +867,9 @@ class GroundedComposer:
                     # "you keep asking me questions but not saying much back")
                     index = self.pick(ctx, "brief", query, GENERAL, texts(), taken)
             if index is not None:
+                if pending is not None and self.bank[index].kind in {"reflection", "affirmation", "brief"}:
+                    yield say(pending[0], "restatement", pending[1])
+                pending = None
                 yield say_bank(index)
         only_owned = bool(said) and all(kind in {"repair", "acknowledgement", "brief", "restatement"}
                                         for _, kind, _ in said) \
