@@ -817,3 +817,16 @@ def test_a_stock_line_about_a_situation_they_never_described_is_not_said(fresh_a
     seeker = [t["seeker"] for t in json.loads((ROLEPLAYS.parent / "round28" / f"{card}.json").read_text())["turns"]]
     for turn in _replay(fresh_agent, seeker):
         assert "saying no" not in turn.reply.text, (turn.user_text, turn.reply.text)
+
+
+def test_a_question_after_a_complaint_in_the_same_sentence_is_answered(fresh_agent):
+    """Round 29: "…you kind of skipped the part where i said it might have been different if i went to hospital, do
+    you think it was my fault?" was heard only as the complaint, twice."""
+    acts = DialogueActs(fresh_agent.settings.data_dir)
+    message = ("ok yeah maybe i will book something. but you kind of skipped the part where i said it might have been "
+               "different if i went to hospital, do you think it was my fault?")
+    assert acts.asked(message) == ["do you think it was my fault?"]
+    fresh_agent.respond("i lost a baby a few weeks ago. it happened at home and i didnt go to a doctor")
+    turn = fresh_agent.respond(message)
+    assert turn.state.open_question == "do you think it was my fault?"
+    assert re.search(r"blame|fault", turn.reply.text, re.I), turn.reply.text

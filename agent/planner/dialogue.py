@@ -86,8 +86,18 @@ class DialogueActs:
         return [p for w in words for p in self.topic_problems.get(w, [])]
 
     def asked(self, text: str) -> list[str]:
-        """The questions of a message that want an answer (questions() without corrections and echoes)."""
-        return [q for q in self.questions(text) if not self.asks_nothing(q)]
+        """The questions of a message that want an answer (questions() without corrections and echoes). A question
+        asked after a complaint in one sentence is kept: "you kind of skipped the part where i said …, do you think
+        it was my fault?" (round 29)."""
+        out = []
+        for question in self.questions(text):
+            if not self.asks_nothing(question):
+                out.append(question)
+                continue
+            tail = question.rsplit(",", 1)[-1].strip() if "," in question else ""
+            if len(tail.split()) >= 3 and self.question_start.match(tail) and not self.asks_nothing(tail):
+                out.append(tail)
+        return out
 
     def asks_nothing(self, question: str) -> bool:
         """A question that wants no answer: a correction, "what does that even mean?", "did you read what i said?",
