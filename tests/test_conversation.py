@@ -748,6 +748,8 @@ def test_what_they_told_is_said_back_in_their_own_words(restater, message, said_
     "i guess i just wanted someone to hear me out about the whole thing",        # a hedge, nothing told
     "should i ask the library for a payment plan or would that make it worse?",   # a question is answered
     "yeah.", "i'm sad",                                                          # nothing specific
+    "its just a lot, the pain and the waiting and missing her all at once",       # no verb: not a clause
+    "but i work in supply chain and i see the orders",                            # background, not the point
 ])
 def test_nothing_is_said_back_that_is_not_theirs_to_hear_again(restater, message):
     assert restater.restate(message) is None

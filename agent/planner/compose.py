@@ -264,6 +264,9 @@ class GroundedComposer:
         opening = ctx.turn_index == 0 and not state.open_question and not self.events.read(ctx.user_text)
         if opening and state.act == "greeting" and self.named_problem(ctx) != GENERAL:
             return list(self.shapes["unclear_opening"])  # "hey. feeling down about stuff with my friends"
+        if opening and state.act == "unsure":
+            # "idk, just feeling really stuck lately" opens a talk: welcomed, not met with a therapist (round 29)
+            return list(self.shapes["unclear_opening"])
         if state.act in self.shapes["acts"] and not (state.act == "greeting" and ctx.turn_index > 0):
             return list(self.shapes["acts"][state.act])
         if opening and state.act == "statement" and not state.message_problem:

@@ -46,6 +46,7 @@ class Restater:
         self.leading = re.compile(rf"^\W*(({_phrases(spec['leading_fillers'])})\b[\s,.!-]*)+", re.I)
         self.trailing = re.compile(rf"([\s,]+({_phrases(spec['trailing_fillers'])}))+\W*$", re.I)
         self.hedge = re.compile(spec["hedge_start"], re.I)
+        self.background = re.compile(spec["background"], re.I)
         self.inner = re.compile(rf"(,\s*)?\b({_phrases(spec['inner_fillers'])})(?=\W|$)(\s*,)?", re.I)
         ing = _phrases(list(spec["spellings_before_ing"]))
         self.before_ing = re.compile(rf"(?<![\w'])({ing})(?=\s+\w+ing\b)", re.I)
@@ -94,7 +95,7 @@ class Restater:
         words = [w.lower() for w in _WORD.findall(clause)]
         if not self.min_words <= len(clause.split()) <= self.max_words or not self.subject.match(clause):
             return False
-        if self.hedge.match(clause) or any(w in self.never or w in self.ambiguous for w in words):
+        if self.hedge.match(clause) or self.background.match(clause) or any(w in self.never or w in self.ambiguous for w in words):
             return False
         if words[-1] in self.unfinished:
             return False  # cut short by a comma
