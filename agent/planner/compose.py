@@ -425,7 +425,8 @@ class GroundedComposer:
             # asked, not with a next step
             return index
         any_step = self.tracker.acts.asks_any_step(question)
-        if index is not None and not any_step and not self.engages(ctx, index, question):
+        if index is not None and not any_step and not self.engages(ctx, index, question) \
+                and not self._written_for_its_topic(ctx, index, question):
             index = None  # about something else: a next step that is about what was asked may still be found
         # what the trouble most likely is, even before the problem type is sure: its next step nearest the question
         likely = self.likely_problem(ctx, problem)
@@ -444,6 +445,16 @@ class GroundedComposer:
             if any_step and passed:
                 return self.bank.by_id[passed[0]]  # none about its words: the best step for the trouble
         return index
+
+    def _written_for_its_topic(self, ctx: TurnContext, index: int, question: str) -> bool:
+        """An answer written for a question this like it, whose topic words the person said ("how do i network when
+        i hate networking?" for "everyone says network network … how do people even do that without feeling
+        fake?"): it engages, however loosely MiniLM pairs its own words with the question (round 30)."""
+        if self.bank[index].kind != "answer" or self._listed_similarity(ctx, index, question) < ANSWER_MATCH:
+            return False
+        listed = [self.bank.question_text[n] for n in np.flatnonzero(self.bank.question_owner == index)]
+        known = said_lemmas(ctx.known_text)
+        return any(self.topic_words(q) and self.grounded(known, q) for q in listed)
 
     def _second_answer(self, ctx: TurnContext, problem: str, taken_ids: list[str]) -> int | None:
         """A written answer to another question of this message than the one answered, or None."""
