@@ -853,3 +853,18 @@ def test_an_answer_written_for_its_topic_is_given_however_loosely_its_words_pair
     turn = fresh_agent.respond("and everyone says network network but i hate that stuff, i never know what to say. "
                                "how do people even do that without feeling fake?")
     assert re.search(r"people you already know|ask what they're seeing", turn.reply.text), turn.reply.text
+
+
+@pytest.mark.parametrize("text, plan", [
+    ("Ha, no I will not be sending money to anyone. Maybe I will try the church social too. Thank you dear.", True),
+    ("end of next month. i guess a first step is just packing one room at a time", True),
+    ("maybe ill just quit then, whats the point", False),          # weighed, not cheered
+    ("maybe i could just stay in bed all weekend", False),
+])
+def test_a_step_of_their_own_is_noticed_not_met_with_how_hard_it_is(settings, fresh_agent, text, plan):
+    """Rounds 30-31: "maybe i will try the church social too … thank you dear" heard "I can see why that would get
+    to you"."""
+    assert (DialogueActs(settings.data_dir).act(text) == "better") == plan
+    if plan:
+        turn = fresh_agent.respond(text)
+        assert not re.search(r"hard to carry|tough spot|get to you", turn.reply.text), turn.reply.text

@@ -76,6 +76,9 @@ class DialogueActs:
         self.unanswered = re.compile(spec["unanswered"], re.I)
         self.vague_referent = re.compile(spec["vague_referent"], re.I)
         self.voiced_worry = re.compile(spec["voiced_worry"], re.I)
+        self.plan_ahead = re.compile(spec["plan_ahead"], re.I)
+        self.plan_ahead_not = re.compile(spec["plan_ahead_not"], re.I)
+        self.plan_ahead_max_words = spec["plan_ahead_max_words"]
 
     def denied_problems(self, text: str) -> list[str]:
         """The problem types a correction says the talk is not about ("it's not really work" → work stress, job loss)."""
@@ -160,6 +163,8 @@ class DialogueActs:
         for act, pattern, max_words in self.acts:
             if words <= max_words and pattern.search(text):
                 return act
+        if words <= self.plan_ahead_max_words and self.plan_ahead.search(text) and not self.plan_ahead_not.search(text):
+            return "better"  # "maybe i will try the church social too. thank you dear": a step of their own, noticed
         return "statement"
 
     def greets(self, text: str) -> bool:
