@@ -41,28 +41,30 @@ class Embedder:
         return int(self._model.get_embedding_dimension())
 
     def encode(self, texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-        """Unit-normalised float32 embeddings, shape (len(texts), dim)."""
+        """Unit-normalised float32 embeddings, shape (len(texts), dim). Thread-safe: the API serves sessions from a
+        thread pool, and one request's eviction from the cache must not pull a vector from under another (round 32:
+        a KeyError, a 500)."""
         self.setup()
         texts = list(texts)
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            with self._lock:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+            found: dict[str, np.ndarray] = {}
+            if missing:
                 vectors = self._model.encode(
                     missing, batch_size=batch_size, normalize_embeddings=True,
                     convert_to_numpy=True, show_progress_bar=progress,
                 ).astype(np.float32)
+                found = dict(zip(missing, vectors))
             if len(missing) > self._cache_size:  # bulk jobs (index builds) bypass the cache
-                lookup = dict(zip(missing, vectors))
-                return np.stack([self._cache.get(t, lookup.get(t)) for t in texts])
-            for text, vector in zip(missing, vectors):
-                self._cache[text] = vector
-        out = []
-        for text in texts:
-            self._cache.move_to_end(text)
-            out.append(self._cache[text])
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return np.stack(out) if out else np.zeros((0, self.dim), np.float32)
+                return np.stack([self._cache.get(t, found.get(t)) for t in texts])
+            self._cache.update(found)
+            out = []
+            for text in texts:
+                self._cache.move_to_end(text)
+                out.append(self._cache[text])
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+            return np.stack(out) if out else np.zeros((0, self._model.get_embedding_dimension()), np.float32)
 
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
