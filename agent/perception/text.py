@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
@@ -43,18 +44,18 @@ def clauses(text: str) -> list[str]:
     return parts or [text.strip()]
 
 
-_vader = None
+@lru_cache(maxsize=1)
+def vader():
+    """VADER's sentiment analyser, loaded once (its lexicon is read from disk)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return SentimentIntensityAnalyzer()
 
 
 def lexical(text: str, has_context: bool) -> np.ndarray:
     """'!' and '?' counts, length, shouting, trailing off, VADER sentiment, and whether there is context."""
-    global _vader
-    if _vader is None:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-        _vader = SentimentIntensityAnalyzer()
     words = text.split()
-    v = _vader.polarity_scores(text)
+    v = vader().polarity_scores(text)
     return np.array([
         min(text.count("!"), 3) / 3, min(text.count("?"), 3) / 3, np.log1p(len(words)) / 3,
         sum(w.isupper() and len(w) > 1 for w in words) / max(len(words), 1), float("..." in text),

@@ -754,6 +754,10 @@ class GroundedComposer:
 
         texts = lambda: [text for _, _, text in said]  # noqa: E731
         pending: tuple[str, str] | None = None  # their words said back, waiting for the line of feeling it leads into
+        # "ok, i'll email them tonight": the step they chose; "should i confront them or let it go?": the choice
+        chosen_step = self.decisions.plan(ctx.user_text, ctx.state.used) if not ctx.state.open_question \
+            and problem not in SAFETY_FRAMES and ctx.state.act not in {"greeting", "thanks", "closing"} else []
+        decision = self.decision(ctx, problem)
         if ctx.state.act not in {"greeting", "thanks", "closing"}:
             # their event, named back once: "I'm so sorry about your mom." (data/life_events.json)
             events = self.events.new(ctx.user_text, ctx.state.acknowledged)[:MAX_EVENTS]
@@ -771,21 +775,16 @@ class GroundedComposer:
             # they set right, heard): a bank reflection is chosen by topic and can guess wrong
             restated = None if events or problem in SAFETY_FRAMES or ctx.state.open_question \
                 or (kinds[:1] != ["reflection"] and not ctx.state.corrected) \
-                or self.decisions.plan(ctx.user_text, ctx.state.used) or self.decision(ctx, problem) is not None \
+                or chosen_step or decision is not None \
                 else self.restatement(ctx, query)  # a step or a choice they named is said back on its own
             if restated is not None and ctx.state.corrected:
                 yield say(restated[0], "restatement", restated[1])  # what they set right, heard
             else:  # … only before a line of feeling: alone, or before a stock question, it read as parroting
                 pending = restated  # (round 28: "it just repeated what i said back")
-        if not ctx.state.open_question and problem not in SAFETY_FRAMES \
-                and ctx.state.act not in {"greeting", "thanks", "closing"}:
-            # "ok, i'll email them tonight": the step they chose, said back and affirmed, not a new suggestion
-            chosen_step = self.decisions.plan(ctx.user_text, ctx.state.used)
-            for utterance_id, text in chosen_step:
-                yield say(utterance_id, "affirmation", text)
-            if chosen_step:
-                kinds = []
-        decision = self.decision(ctx, problem)
+        for utterance_id, text in chosen_step:  # said back and affirmed, not a new suggestion
+            yield say(utterance_id, "affirmation", text)
+        if chosen_step:
+            kinds = []
         formed = ctx.state.open_question  # the question a written answer of its form can meet, when there is one
         if decision is not None and formed and formed != decision.question and self.tracker.acts.form(formed):
             # "is it normal to still feel this bad? and should i see a doctor?": both are answered, the first first

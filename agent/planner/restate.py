@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from ..perception.text import vader
 from ..text import reflect
 from .dialogue import SENTENCE_END
 
@@ -58,9 +59,8 @@ class Restater:
         self.min_words, self.max_words = spec["min_words"], spec["max_words"]
         self.min_specific, self.plain = spec["min_specific_words"], set(spec["plain_words"])
         self.frames = {"feeling": spec["feeling_frames"], "fact": spec["fact_frames"]}
-        self.every_turns, self.per_word = spec["every_turns"], spec["centrality_per_word"]
+        self.per_word = spec["centrality_per_word"]
         self.feeling_weight = spec["feeling_weight"]
-        self._sentiment = None
         feelings = json.loads((Path(data_dir) / "emotion_words.json").read_text())
         words = [w for k, v in feelings.items() if not k.startswith("_") for w in v] + ["feel", "feeling", "felt"]
         self.feeling = re.compile(rf"\b({_phrases(words)})\b", re.I)
@@ -113,11 +113,7 @@ class Restater:
         """How much feeling the clause carries: a feeling word, else VADER's share of negative words (0–1)."""
         if self.feeling.search(clause):
             return 1.0
-        if self._sentiment is None:
-            from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-            self._sentiment = SentimentIntensityAnalyzer()
-        return float(self._sentiment.polarity_scores(clause)["neg"])
+        return float(vader().polarity_scores(clause)["neg"])
 
     def restate(self, message: str, said_before: str = "", turn: int = 0, last_frame: int = -1,
                 closeness: Callable[[list[str]], Sequence[float]] | None = None) -> Restatement | None:
