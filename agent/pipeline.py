@@ -259,6 +259,17 @@ class Agent:
                 self.tracker.record_reply(state, ctx.turn_index, [], reply.text, suggested=True, kinds=[SAFETY_KIND])
                 yield from emit(reply.text)
             else:
+                # a check-in is the reply's one question: beside another ("What's weighing on you most? Can I ask
+                # you directly: are you having thoughts of ending your life…?") a "yeah, it's the lockdown" answered
+                # the first and was read as a yes (round 32). The reply is held, and its own questions dropped.
+                held: list[str] | None = [] if safety.check_in else None
+
+                def say(piece: str) -> Iterator[Sentence]:
+                    if held is None:
+                        yield from emit(piece)
+                    else:
+                        held.append(piece)
+
                 choice = self.strategy_planner.choose(StrategyContext(
                     text, user_state, len(self.history), [h.plan.strategy for h in self.history],
                     ctx.history))
@@ -271,11 +282,11 @@ class Agent:
                             elif isinstance(event, ReplyInfo):
                                 reply = event
                             else:
-                                yield from emit(event)
+                                yield from say(event)
                     except (LLMError, ValueError) as error:
-                        if sentences:  # part of the reply was already said: close it rather than restart
+                        if sentences or held:  # part of the reply was already said: close it rather than restart
                             warnings.append(f"the LLM stopped mid-reply: {error}")
-                            reply = ReplyInfo(text=" ".join(s.text for s in sentences), source="llm")
+                            reply = ReplyInfo(text=" ".join([s.text for s in sentences] + (held or [])), source="llm")
                         else:
                             warnings.append(f"LLM planner failed, used the grounded planner: {error}")
                     if reply is not None:
@@ -287,7 +298,13 @@ class Agent:
                         if isinstance(event, ReplyInfo):
                             reply = event
                         else:
-                            yield from emit(event)
+                            yield from say(event)
+                if held is not None and reply is not None:
+                    kept = [s for piece in held for s in split_sentences(piece) if not s.endswith("?")]
+                    for piece in kept:
+                        yield from emit(piece)
+                    reply = reply.model_copy(update={"text": " ".join(kept)})
+                    self.tracker.replace_reply(state, ctx.turn_index, reply.text)
                 name_help = (ongoing or after_crisis) and not self._help_named_lately()
                 extra = self.safety.check_in() if safety.check_in else self.safety.resources("brief") if name_help else ""
                 if extra and reply is not None:

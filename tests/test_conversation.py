@@ -376,6 +376,13 @@ def test_a_question_already_answered_is_not_asked(fresh_agent):
                                  "so i quit my admin assistant job a while back")
     assert not composer.contradicted("How did things end at work, if you feel like sharing?", "question",
                                      "work has been awful lately")
+    # round 32: asked what helped before, just after 'the stuff that used to keep me going: i dance samba'
+    coping = "honestly i cant even do the stuff that used to keep me going. i dance samba and do standup"
+    assert composer.contradicted("What has helped you get through difficult times before?", "question", coping)
+    assert not composer.contradicted("What has helped you get through difficult times before?", "question",
+                                     "i quit my job and i cant find anything i can do from home")
+    assert composer.contradicted("What has been the hardest part of all this for you?", "question",
+                                 "still gets me down being stuck in here all day tho")
     assert composer.presumes("So much of this sounds exhausting, both in your head and in your body.",
                              "hiii um can i vent for a sec")
 
@@ -860,11 +867,13 @@ def test_an_answer_written_for_its_topic_is_given_however_loosely_its_words_pair
     ("end of next month. i guess a first step is just packing one room at a time", True),
     ("maybe ill just quit then, whats the point", False),          # weighed, not cheered
     ("maybe i could just stay in bed all weekend", False),
+    ("i guess id hope to feel calmer. but i also love him so idk. maybe ill wait a few days like you said", True),
 ])
 def test_a_step_of_their_own_is_noticed_not_met_with_how_hard_it_is(settings, fresh_agent, text, plan):
     """Rounds 30-31: "maybe i will try the church social too … thank you dear" heard "I can see why that would get
-    to you"."""
-    assert (DialogueActs(settings.data_dir).act(text) == "better") == plan
+    to you"; round 32: "maybe ill wait a few days like you said" heard "glad you're feeling a bit better"."""
+    assert (DialogueActs(settings.data_dir).act(text) == "own_step") == plan
     if plan:
         turn = fresh_agent.respond(text)
-        assert not re.search(r"hard to carry|tough spot|get to you", turn.reply.text), turn.reply.text
+        assert not re.search(r"hard to carry|tough spot|get to you|feeling (a bit )?better", turn.reply.text), \
+            turn.reply.text

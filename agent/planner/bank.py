@@ -28,6 +28,7 @@ KIND_STRATEGY = {
     "reflection": "Reflection of Feelings", "question": "Question", "affirmation": "Affirmation and Reassurance",
     "suggestion": "Providing Suggestions", "information": "Information", "answer": "Information",
     "greeting": "Others", "opening": "Others", "thanks": "Others", "closing": "Others", "better": "Others", "good_news": "Others",
+    "own_step": "Affirmation and Reassurance",  # a step of their own, noticed
     "unsure": "Others", "honest": "Information",  # honest: says what it can't judge when no answer fits
     "honest_open": "Question",  # … to "how do i …?" about their own life: no stock recipe, thought through with them
     "repair": "Others",  # owns a misreading the person corrected

@@ -164,7 +164,9 @@ class DialogueActs:
             if words <= max_words and pattern.search(text):
                 return act
         if words <= self.plan_ahead_max_words and self.plan_ahead.search(text) and not self.plan_ahead_not.search(text):
-            return "better"  # "maybe i will try the church social too. thank you dear": a step of their own, noticed
+            # "maybe i will try the church social too. thank you dear": a step of their own, noticed as a step (round
+            # 32: "maybe ill wait a few days like you said" was met with "glad you're feeling a bit better")
+            return "own_step"
         return "statement"
 
     def greets(self, text: str) -> bool:

@@ -114,9 +114,12 @@ class CrisisDetector:
         text = normalise(text)  # the rules are written with ' and "; phones type ’ and “
         recent = list(recent)[-self.RECENT_TURNS:]
         at_risk = any(r.escalate or r.check_in for r in recent)
-        # a check-in asked, or an escalation on the head's reading alone, is a question a "no" answers
-        just_asked = bool(recent) and (recent[-1].check_in or (recent[-1].escalate and not recent[-1].explicit)) \
-            and state.check_in_answer == "none"
+        # a check-in asked, or an escalation on the head's reading alone, is a question a "no" answers; so is an
+        # escalation on a "yes" that was not one ("yeah its the lockdown stuff" → the crisis reply → "whoa, im not
+        # gonna hurt myself": round 32 kept the crisis lines two turns more)
+        just_asked = bool(recent) and (
+            (recent[-1].check_in and state.check_in_answer == "none")
+            or (recent[-1].escalate and not recent[-1].explicit and state.check_in_answer != "no"))
         read = self.language.readable(text)  # denials and figures of speech taken out
         about_other = self.language.about_someone_else(read)
         explicit = explicit_risk(read) or (at_risk and follow_up_risk(read))
