@@ -115,6 +115,8 @@ class DialogueState(BaseModel):
     used: list[str] = Field(default_factory=list, description="ids of bank utterances already said")
     openings: list[str] = Field(default_factory=list, description="first words of recent replies")
     suggested: bool = Field(False, description="a suggestion or answer has been given")
+    wants_practical: bool = Field(False, description="they asked for steps, not talk about feelings ('i dont need "
+                                  "to talk about feelings rn, i need to know what to do')")
     last_kinds: list[str] = Field(default_factory=list, description="the kinds of utterance the last reply had")
     acknowledged: list[str] = Field(default_factory=list, description="life events already named back "
                                     "(data/life_events.json keys: 'death:mom', 'job_loss')")

@@ -430,6 +430,15 @@ def test_a_doubt_that_asks_nothing_is_not_met_as_a_question(settings, fresh_agen
     assert "question" not in turn.reply.text.lower()
 
 
+@pytest.mark.parametrize("text", ["He was waiting for me to die so he could inherit it. Can you imagine.",
+                                  "she told everyone at work. who does that?", "how could he say that to me??"])
+def test_a_rhetorical_question_is_heard_not_answered(settings, text):
+    """Round 32: '…he only married me for my money. Can you imagine.' got 'That's a fair question, and I'd rather not
+    guess at it from here'."""
+    assert DialogueActs(settings.data_dir).questions(text) == []
+    assert DialogueActs(settings.data_dir).questions(text + " can you imagine what to do now?") != []
+
+
 def test_is_it_dumb_to_is_answered_in_its_own_word(fresh_agent):
     fresh_agent.respond("my boyfriend lied to me about looking at other girls and i can't stop thinking about it")
     turn = fresh_agent.respond("is it dumb to break up with him over this?")
@@ -877,3 +886,16 @@ def test_a_step_of_their_own_is_noticed_not_met_with_how_hard_it_is(settings, fr
         turn = fresh_agent.respond(text)
         assert not re.search(r"hard to carry|tough spot|get to you|feeling (a bit )?better", turn.reply.text), \
             turn.reply.text
+
+
+def test_asked_for_steps_not_feelings_the_replies_stop_asking_how_they_feel(fresh_agent):
+    """Round 32: 'honestly i dont need to talk about feelings rn, i need to know what to do' was followed by 'If a
+    close friend were in your position, what would you want for them?'."""
+    fresh_agent.respond("i lost some books i borrowed from the library and now they want me to pay almost 3000")
+    turns = [fresh_agent.respond(text) for text in [
+        "panic mostly. and honestly i dont need to talk about feelings rn, i need to know what to do",
+        "my advisor basically said not her problem",
+        "and my parents cant help either"]]
+    assert all(t.state.wants_practical for t in turns)
+    assert not any("?" in t.reply.text for t in turns), [t.reply.text for t in turns]
+    assert any(t.plan.strategy in {"Providing Suggestions", "Information"} for t in turns)

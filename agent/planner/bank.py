@@ -185,6 +185,7 @@ class ResponseBank:
         self.kind = np.array([u.kind for u in self.utterances])
         self.problem = np.array([u.problem for u in self.utterances])
         self.from_esconv = np.array([u.source == "esconv" for u in self.utterances])
+        self.asks = np.array(["?" in u.text for u in self.utterances])  # a line that asks them something
         self.by_id = {u.id: i for i, u in enumerate(self.utterances)}
         questions = [(i, q) for i, u in enumerate(self.utterances) for q in u.questions]
         self.question_owner = np.array([i for i, _ in questions], int)

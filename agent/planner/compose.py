@@ -289,6 +289,10 @@ class GroundedComposer:
         asked_lately = [q.turn for q in state.agent_questions if q.turn >= ctx.turn_index - 2]
         if len(asked_lately) >= 2 and "question" in kinds and len(kinds) > 1:
             kinds[kinds.index("question")] = "affirmation"  # two questions in a row is enough: don't interrogate
+        if state.wants_practical and "question" in kinds:
+            # "i dont need to talk about feelings rn, i need to know what to do" (round 32): a step, not a question
+            kinds = [k for k in kinds if k != "question"]
+            kinds += [] if {"suggestion", "answer", "information"} & set(kinds) else ["suggestion"]
         return kinds
 
     # -- choosing utterances ----------------------------------------------------------------------------------
@@ -316,6 +320,8 @@ class GroundedComposer:
             allowed = (bank.problem == GENERAL) | bank.from_esconv
         else:
             allowed = np.isin(bank.problem, [problem, GENERAL])
+        if ctx.state.wants_practical:
+            allowed = allowed & ~bank.asks  # "i dont need to talk about feelings rn": help, not another question
         return allowed & self._unsaid(ctx)
 
     def _stems(self, text: str) -> set[str]:

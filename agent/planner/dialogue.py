@@ -67,6 +67,8 @@ class DialogueActs:
         self.clarify = re.compile(spec["clarify"], re.I)
         self.request_to_talk = re.compile(spec["request_to_talk"], re.I)
         self.unheard = re.compile(spec["unheard"], re.I)
+        self.rhetorical = re.compile(spec["rhetorical"], re.I)
+        self.wants_practical = re.compile(spec["wants_practical"], re.I)
         self.embedded = re.compile(spec["embedded_question"], re.I)
         self.restated = re.compile(spec["restated_question"], re.I)
         self.restated_inversion = re.compile(spec["restated_inversion"], re.I)
@@ -130,6 +132,8 @@ class DialogueActs:
         out = []
         for sentence in SENTENCE_END.split(text):
             core = self.discourse_start.sub("", sentence).strip() or sentence
+            if self.rhetorical.match(core):
+                continue  # "he only married me for my money. can you imagine.": to be heard, not answered
             asks = self.question_start.match(core) or self.inverted.match(core)
             if sentence.rstrip().endswith("??") and not asks:
                 continue  # "honestly all of it??", "and it's almost 500??": disbelief, not a question to answer
@@ -248,6 +252,7 @@ class DialogueTracker:
         # an event last: "my mom passed, probably covid" is grief, whatever the word "covid" leans to
         current = self.lean(current, [e.problem for e in self.events.read(text)], EVENT_WEIGHT)  # "my mom died"
         corrected = bool(self.acts.correction.search(text))
+        state.wants_practical = previous.wants_practical or bool(self.acts.wants_practical.search(text))
         # "what does that even mean?", "i already said my sister can't help": owned too, nothing ruled out
         state.corrected = corrected or bool(self.acts.clarify.search(text) or self.acts.unheard.search(text))
         # "no, it's not me forgiving her, SHE wants me to apologize": a correction of a detail, in words that still
