@@ -118,6 +118,9 @@ class DialogueState(BaseModel):
     wants_practical: bool = Field(False, description="they asked for steps, not talk about feelings ('i dont need "
                                   "to talk about feelings rn, i need to know what to do')")
     last_kinds: list[str] = Field(default_factory=list, description="the kinds of utterance the last reply had")
+    event_problem: str = Field("", description="the trouble a life event just told is ('my mom died' → grief): the "
+                               "replies stay with it for a couple of turns, whatever the words after it lean to")
+    event_turns: int = Field(0, description="turns since that event was told")
     acknowledged: list[str] = Field(default_factory=list, description="life events already named back "
                                     "(data/life_events.json keys: 'death:mom', 'job_loss')")
     safety: SafetyState = Field(default_factory=SafetyState)

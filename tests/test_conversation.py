@@ -751,6 +751,9 @@ def restater(settings):
     ("ugh. theyve basically piled two jobs on me since someone left tbh", "So they've piled two jobs on you"),
     ("i study for hours and then i get to the test and just blank, i'm so scared of the finals",
      "you're so scared of the finals"),  # the feeling at its heart, of two clauses
+    # round 33: "were" after a subject is the past tense, not "we're" ("a couple of them you're lying to you")
+    ("i found out a couple of them were lying to me, like cheating me on stuff behind my back",
+     "a couple of them were lying to you"),
 ])
 def test_what_they_told_is_said_back_in_their_own_words(restater, message, said_back):
     found = restater.restate(message)
@@ -877,6 +880,8 @@ def test_an_answer_written_for_its_topic_is_given_however_loosely_its_words_pair
     ("maybe ill just quit then, whats the point", False),          # weighed, not cheered
     ("maybe i could just stay in bed all weekend", False),
     ("i guess id hope to feel calmer. but i also love him so idk. maybe ill wait a few days like you said", True),
+    ("ok that actually makes sense, talk to him privately first and keep notes just in case", True),
+    ("that makes sense but idk", False),
 ])
 def test_a_step_of_their_own_is_noticed_not_met_with_how_hard_it_is(settings, fresh_agent, text, plan):
     """Rounds 30-31: "maybe i will try the church social too … thank you dear" heard "I can see why that would get
@@ -899,3 +904,27 @@ def test_asked_for_steps_not_feelings_the_replies_stop_asking_how_they_feel(fres
     assert all(t.state.wants_practical for t in turns)
     assert not any("?" in t.reply.text for t in turns), [t.reply.text for t in turns]
     assert any(t.plan.strategy in {"Providing Suggestions", "Information"} for t in turns)
+
+
+def test_a_loss_just_told_frames_the_turns_after_it(fresh_agent):
+    """Round 32: back pain for two turns, then 'i lost my mom recently', then 'i keep wondering if i could have done
+    something' heard 'I don't want to guess about your health'."""
+    for text in ["my back has been killing me for years and i cant shake this heavy feeling",
+                 "my surgery got cancelled again bc the hospitals are full",
+                 "and on top of it i lost my mom recently, they think it was probably the virus"]:
+        fresh_agent.respond(text)
+    turn = fresh_agent.respond("i couldnt even be with her much at the end. i keep wondering if i could have done "
+                               "something")
+    assert turn.state.event_problem == "grief"
+    assert "guilt" in turn.reply.text.lower() and "health" not in turn.reply.text.lower(), turn.reply.text
+    assert "who you lost" not in turn.reply.text
+
+
+def test_a_loss_told_in_passing_does_not_turn_the_talk_to_grief(fresh_agent):
+    """Round 32: 'we all carried her through a lot, esp when my parents died' (about a cousin) heard a line about
+    being foggy while grieving."""
+    fresh_agent.respond("its my cousin. shes so sensitive about everything, one day shes fine and the next shes "
+                        "crying or snapping over nothing")
+    turn = fresh_agent.respond("we all carried her through a lot, esp when my parents died. but lately she seems "
+                               "like shes about to have a breakdown and i dont know how to talk to her anymore")
+    assert turn.state.event_problem == "" and "griev" not in turn.reply.text.lower(), turn.reply.text

@@ -40,6 +40,9 @@ ANSWER_RELEVANCE = 0.15     # … and the answer's own words must touch the ques
 ANSWER_MATCH_ANY_PROBLEM = 0.75  # … so close that it fits even when it was written for another problem type
 ANSWER_MATCH_NAMED_TOPIC = 0.62  # … or one for a plausible trouble whose listed question's topic words were all said
 ANSWER_MATCH_EVERYWHERE = 0.7    # … or, while the trouble is not known, one of any type ("can you help with zoom?"; its topic words said)
+ANSWER_MATCH_OWN_TOPICAL = 0.55  # … or, for the talk's own trouble, a little looser where the answer's words are
+ANSWER_OWN_RELEVANCE = 0.45      # this close to the question ("is it normal to be this hurt?" after a lie: "being
+                                 # lied to often hurts more…", not "Many people feel this way when life gets hard")
 ANSWER_MATCH_VERY_CLOSE = 0.78   # … or of any type at all, this close, half its topic words said ("are there other ways
                                  # someone my age could meet people?" after a husband left: loneliness's answer)
 PLAUSIBLE_PROBLEM = 0.15    # … that this conversation could be about (its smoothed score)
@@ -194,8 +197,12 @@ class GroundedComposer:
             return CRISIS  # just after a suicidal or self-harm disclosure: only lines written for that moment
         if state.safety.about_someone_else:
             return SOMEONE_AT_RISK  # set by safety: the conversation is about helping another person
+        if state.event_problem and state.event_problem not in state.ruled_out:
+            # "my mom died a couple of months ago. is it normal…": met as grief, and so is "i couldnt even be with
+            # her much at the end" after it (the head alone read a breakup in that: round 32)
+            return state.event_problem
         if state.message_problem:
-            return state.message_problem  # "my mom died a couple of months ago. is it normal…": met as grief
+            return state.message_problem  # a disclosure the head is sure of, answered for what it is
         score = state.problem_scores.get(state.problem, 0.0)
         return state.problem if state.problem != GENERAL and score >= PROBLEM_CONFIDENT else GENERAL
 
@@ -623,9 +630,19 @@ class GroundedComposer:
                 return owner
         return None
 
+    def _answers_for(self, ctx: TurnContext, problem: str) -> np.ndarray:
+        """The answers a question may get: the problem's own, and, while a life event just told frames the talk
+        ("and on top of that my mom died"), the trouble it was about before too ("is it normal to feel this anxious
+        and down? i dont know if its the pain or the grief")."""
+        allowed = self._allowed(ctx, problem)
+        before = ctx.state.problem
+        if problem == ctx.state.event_problem and before not in {problem, GENERAL}:
+            allowed = allowed | self._allowed(ctx, before)
+        return allowed
+
     def _matched_answer(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
         bank = self.bank
-        allowed = self._allowed(ctx, problem)
+        allowed = self._answers_for(ctx, problem)
         q = self.question_vector(ctx, question)
         if len(bank.question_owner):
             similarity = bank.question_vectors @ q
@@ -646,8 +663,11 @@ class GroundedComposer:
             everywhere = self._unsaid(ctx) & ~np.isin(bank.problem, [CRISIS, SOMEONE_AT_RISK]) & (problem == GENERAL)
             known: frozenset[str] | None = None  # the lemmas of what the person said, read once if needed
             for owner, s in sorted(best.items(), key=lambda kv: -kv[1]):
-                if s < ANSWER_MATCH:
+                if s < ANSWER_MATCH_OWN_TOPICAL:
                     break
+                if s < ANSWER_MATCH and not (problem != GENERAL and bank.problem[owner] == problem
+                                             and float(bank.text_vectors[owner] @ q) >= ANSWER_OWN_RELEVANCE):
+                    continue
                 if bank.problem[owner] == GENERAL and s < GENERAL_ANSWER_MATCH:
                     continue  # "No, I'm not a therapist or a doctor" must not answer "should I see a doctor?"
                 # another plausible trouble's answer whose topic words were all said ("how can i keep my high-risk
@@ -655,9 +675,12 @@ class GroundedComposer:
                 named = anywhere[owner] and s >= ANSWER_MATCH_NAMED_TOPIC and bool(self.topic_words(listed[owner]))
                 very_close = s >= ANSWER_MATCH_VERY_CLOSE and bank.problem[owner] not in SAFETY_FRAMES \
                     and self._unsaid(ctx)[owner]
+                # the answer's words must touch the question, unless it is written for this trouble and one of its
+                # listed questions is this one ("i keep wondering if i could have done something" → "Guilt after a
+                # death is very common…": 0.09)
                 fitting = (allowed[owner] or named or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])
                            or (s >= ANSWER_MATCH_EVERYWHERE and everywhere[owner]) or very_close) and \
-                    float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE
+                    (float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE or (s >= STRONG_ANSWER and allowed[owner]))
                 if not (fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, [])
                         and not self.clashes(question, bank[owner].text)):
                     continue

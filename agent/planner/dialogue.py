@@ -24,6 +24,7 @@ PROBLEM_MIN_SCORE = 0.25  # below this the problem type is not clear yet: 'gener
 MESSAGE_PROBLEM_SCORE = 0.65  # one message this sure of its topic is a disclosure to answer as such
 EVENT_WEIGHT = 0.7      # a named event ("my mom died", "we're being evicted") says what the trouble is better than the
                         # head reads it from one message: the message's problem scores lean this far towards it
+EVENT_TURNS = 2         # … and frames the replies for this many turns after it
 CUE_WEIGHT = 0.4        # … and a word that rarely means anything else ("rent", "my boss"; data/problem_cues.json) this far
 CORRECTED_KEEP = 0.2    # a correction ("that's not what I said") keeps this much of the earlier evidence
 EMOTION_TYPE_MIN_WORDS = 6
@@ -164,10 +165,13 @@ class DialogueActs:
             return greeting  # "can i talk about a living situation thing?" opens; it asks for a welcome
         if self.questions(text):
             return "question"
+        own_step = words <= self.plan_ahead_max_words and self.plan_ahead.search(text) \
+            and not self.plan_ahead_not.search(text)
         for act, pattern, max_words in self.acts:
             if words <= max_words and pattern.search(text):
-                return act
-        if words <= self.plan_ahead_max_words and self.plan_ahead.search(text) and not self.plan_ahead_not.search(text):
+                # "ok that actually makes sense, talk to him privately first": a step, not "feeling better"
+                return "own_step" if act == "better" and own_step else act
+        if own_step:
             # "maybe i will try the church social too. thank you dear": a step of their own, noticed as a step (round
             # 32: "maybe ill wait a few days like you said" was met with "glad you're feeling a bit better")
             return "own_step"
@@ -250,7 +254,12 @@ class DialogueTracker:
         current = self.problems.scores(vector)
         current = self.lean(current, [p for p, cue in self.cues.items() if cue.search(text)], CUE_WEIGHT)  # "rent"
         # an event last: "my mom passed, probably covid" is grief, whatever the word "covid" leans to
-        current = self.lean(current, [e.problem for e in self.events.read(text)], EVENT_WEIGHT)  # "my mom died"
+        told = [e.problem for e in self.events.read(text) if e.problem and not self.events.in_passing(e)]
+        current = self.lean(current, told, EVENT_WEIGHT)  # "my mom died"
+        # "i lost my mom recently" then "i keep wondering if i could have done something": still the loss (round 32
+        # heard a health question in the second, its back pain two turns before)
+        state.event_problem, state.event_turns = (told[-1], 0) if told else \
+            (state.event_problem, state.event_turns + 1) if state.event_turns < EVENT_TURNS else ("", 0)
         corrected = bool(self.acts.correction.search(text))
         state.wants_practical = previous.wants_practical or bool(self.acts.wants_practical.search(text))
         # "what does that even mean?", "i already said my sister can't help": owned too, nothing ruled out

@@ -23,6 +23,7 @@ class Acknowledgement:
     key: str    # "death:mom", "job_loss": said once per conversation
     text: str
     problem: str = ""  # the problem type it tells ("grief"), or "" when it says nothing of the topic
+    sentence: str = ""  # the sentence it was told in
 
 
 @dataclass
@@ -52,6 +53,7 @@ class LifeEvents:
         self.who = re.compile(r"\bmy (?:late |little |older |younger |big |baby |elder |twin |own )?("
                               + "|".join(map(re.escape, who)) + r")\b", re.I)
         self.body = {b.lower() for b in spec["body"]}
+        self.in_passing_cue = re.compile(spec["in_passing"], re.I)
         self.events = [_Event(e["name"], _compile(e["cues"]), _compile(e.get("cues_with_who", [])),
                               _compile(e.get("not", [])), e.get("with_who", []), e.get("with_body", []),
                               e.get("alone", []), e.get("problem", ""), e.get("problem_with_who", e.get("problem", "")))
@@ -93,19 +95,24 @@ class LifeEvents:
                 if event.with_body:
                     if body in self.body:
                         out.append(Acknowledgement(f"{event.name}:{body}", event.with_body[0].format(body=body),
-                                                   event.problem))
+                                                   event.problem, sentence))
                     continue
                 if who and event.with_who:
                     texts = event.with_who
                     out.append(Acknowledgement(f"{event.name}:{who}", texts[len(out) % len(texts)].format(who=who),
-                                               event.problem_with_who))
+                                               event.problem_with_who, sentence))
                 elif event.alone:
-                    out.append(Acknowledgement(event.name, event.alone[0], event.problem_with_who if who else event.problem))
+                    out.append(Acknowledgement(event.name, event.alone[0], event.problem_with_who if who else event.problem,
+                                               sentence))
             previous = sentence
         unique: dict[str, Acknowledgement] = {}
         for a in out:
             unique.setdefault(a.key, a)
         return list(unique.values())
+
+    def in_passing(self, event: Acknowledgement) -> bool:
+        """Told as past background ('esp when my parents died'): not what the talk is about now."""
+        return bool(self.in_passing_cue.search(event.sentence))
 
     def new(self, text: str, acknowledged: list[str]) -> list[Acknowledgement]:
         """The events of this message not named back before: 'the funeral is friday' after 'my grandma passed'

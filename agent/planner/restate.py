@@ -52,6 +52,8 @@ class Restater:
         ing = _phrases(list(spec["spellings_before_ing"]))
         self.before_ing = re.compile(rf"(?<![\w'])({ing})(?=\s+\w+ing\b)", re.I)
         self.before_ing_spelling: dict[str, str] = spec["spellings_before_ing"]
+        past = spec["before_ing_after_subject"]
+        self.past_tense, self.contraction_after = set(past["words"]), set(past["unless_after"])
         self.spelled = re.compile(rf"(?<![\w'])({_phrases(list(spec['spellings']))})(?![\w'])", re.I)
         self.spellings: dict[str, str] = spec["spellings"]
         self.ambiguous, self.never = set(spec["ambiguous"]), set(spec["never"])
@@ -87,9 +89,17 @@ class Restater:
         while previous != clause:  # "…to pay for them tbh lol"
             previous, clause = clause, self.trailing.sub("", clause).strip(" .,!-")
         clause = self.inner.sub(lambda m: "," if m.group(1) or m.group(3) else "", clause)
-        clause = self.before_ing.sub(lambda m: self.before_ing_spelling[m.group(1).lower()], clause)
+        clause = self.before_ing.sub(self._before_ing, clause)
         clause = self.spelled.sub(lambda m: self.spellings[m.group(1).lower()], clause)
         return re.sub(r"\s+", " ", re.sub(r"\s+,", ",", clause)).strip(" ,")
+
+    def _before_ing(self, match: re.Match) -> str:
+        """'so were downsizing' → we're; 'a couple of them were lying' stays."""
+        word = match.group(1)
+        before = match.string[:match.start()].split()
+        if word.lower() in self.past_tense and before and before[-1].lower().strip(",") not in self.contraction_after:
+            return word
+        return self.before_ing_spelling[word.lower()]
 
     def _sayable(self, clause: str) -> bool:
         words = [w.lower() for w in _WORD.findall(clause)]
