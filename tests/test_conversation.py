@@ -383,8 +383,23 @@ def test_a_question_already_answered_is_not_asked(fresh_agent):
                                      "i quit my job and i cant find anything i can do from home")
     assert composer.contradicted("What has been the hardest part of all this for you?", "question",
                                  "still gets me down being stuck in here all day tho")
+    # round 33: a job 'at risk' to someone who quit months ago; help for a partner's job loss to the one who lost it
+    assert composer.contradicted("If your job is at risk but nothing is final yet, the limbo can be unsettling.",
+                                 "reflection", "so i quit my job a few months ago")
+    assert composer.contradicted("Listen more than you advise at first, reassure them it doesn't change how you see "
+                                 "them.", "answer", "my dad passed and i lost my job at the bank not long after")
     assert composer.presumes("So much of this sounds exhausting, both in your head and in your body.",
                              "hiii um can i vent for a sec")
+
+
+def test_a_long_telling_is_not_met_with_what_was_the_hardest_part(fresh_agent):
+    """Round 33: 'i miss the physical side so much, we had this thing together that was really ours…' heard 'What has
+    been the hardest part of this for you so far?' ('i mean i just told you the hardest part lol')."""
+    fresh_agent.respond("my gf left me. 9 days ago. we were together six and a half years")
+    turn = fresh_agent.respond("a couple friends know but honestly i cant tell them the real stuff. like this is kinda "
+                               "embarrassing but i miss the physical side so much, we had this thing together that "
+                               "was really ours and i dont think ill ever have that with anyone else")
+    assert not re.search(r"hardest|worst part|weighing on you|what happened", turn.reply.text, re.I), turn.reply.text
 
 
 def test_two_questions_in_one_message_are_both_met(fresh_agent):

@@ -171,6 +171,8 @@ class GroundedComposer:
         self.judgement_alike = {word: group for group in filters["judgement_alike"] for word in group}
         self.contradictions = [(stems(spec["line"]), stems(spec["said"]), set(spec.get("kinds", [])))
                                for name, spec in filters["contradicted"].items() if not name.startswith("_")]
+        telling = filters["asks_for_the_telling"]
+        self.asks_for_the_telling, self.told_at_length = stems(telling["line"]), telling["max_words"]
         anyone, esconv = self.bank.problem == GENERAL, self.bank.from_esconv
         self.floors = {kind: np.where(esconv, ESCONV_FLOOR, np.where(anyone, TOPICAL_FLOOR.get((kind, True), 0.0),
                                                                      TOPICAL_FLOOR.get((kind, False), 0.0)))
@@ -378,6 +380,9 @@ class GroundedComposer:
             return False
         if u.kind == "question" and self._already_answered(ctx, index):
             return False
+        if u.kind == "question" and len(ctx.user_text.split()) > self.told_at_length \
+                and self.asks_for_the_telling.search(u.text):
+            return False  # "What has been the hardest part?" right after they told it at length
         if u.source == "esconv" and (self.specific_words[index] or self.referring.search(u.text)):
             return False  # a real supporter turn about something of its own dialogue ("because of this", "furlough")
         return True
