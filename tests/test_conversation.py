@@ -943,3 +943,42 @@ def test_a_loss_told_in_passing_does_not_turn_the_talk_to_grief(fresh_agent):
     turn = fresh_agent.respond("we all carried her through a lot, esp when my parents died. but lately she seems "
                                "like shes about to have a breakdown and i dont know how to talk to her anymore")
     assert turn.state.event_problem == "" and "griev" not in turn.reply.text.lower(), turn.reply.text
+
+
+def test_a_question_typed_after_a_complaint_without_a_question_mark_is_asked(settings, fresh_agent):
+    """Round 34: 'and you didnt answer me, should i go to therapy or not' kept the earlier question open and got
+    'That's a fair question, and I'd rather not guess at it from here'."""
+    acts = DialogueActs(settings.data_dir)
+    assert acts.asked("i just told you, i ended it. and you didnt answer me, should i go to therapy or not") == \
+        ["should i go to therapy or not"]
+    assert acts.asked("ok, i will try that tonight") == []
+    fresh_agent.respond("i feel really alone, my fiance is overseas for months and i ended my only friendship")
+    turn = fresh_agent.respond("you didnt answer me, should i go to therapy or not")
+    assert turn.state.open_question == "should i go to therapy or not"
+    assert "therap" in turn.reply.text.lower() or "that kind of help" in turn.reply.text, turn.reply.text
+
+
+def test_cheated_on_but_still_together_is_not_met_as_a_breakup(fresh_agent):
+    """Round 34 (cards never tuned on): 'we're still together' after 'he cheated' heard 'What do you miss most when
+    your mind goes back to the relationship?' and 'When the breakup is a divorce…'."""
+    fresh_agent.respond("i found out a few months ago my boyfriend cheated on me. we're still together but i keep "
+                        "checking his phone and hating myself for it")
+    turn = fresh_agent.respond("i mean we didnt break up, i'm still with him. he keeps bringing up getting married "
+                               "and i dont even know if he's grown up enough to be faithful")
+    assert fresh_agent.composer.problem_turns["breakup"][1] == "partner_conflict"
+    assert not re.search(r"breakup|divorce|miss most|your ex\b", turn.reply.text, re.I), turn.reply.text
+
+
+def test_a_job_not_lost_is_not_a_job_loss(settings, fresh_agent):
+    """Round 34: 'wont let me go to the store' was heard as being let go ('Losing your job is a real shock'), and
+    'i didnt lose my job' kept the job-loss lines ('How did things end at work?')."""
+    from agent.planner.events import LifeEvents
+
+    assert LifeEvents(settings.data_dir).read("shes terrified of the virus, wont let me go to the store") == []
+    assert [e.key for e in LifeEvents(settings.data_dir).read("my boss let me go last week")] == ["job_loss"]
+    acts = DialogueActs(settings.data_dir)
+    assert "job_loss" in acts.denied_problems("what? i didnt lose my job, i said i work from home")
+    composer = fresh_agent.composer
+    composer.setup()
+    assert composer.contradicted("How did things end at work, if you feel like sharing?", "question",
+                                 "what? i didnt lose my job, i said i work from home")

@@ -171,6 +171,8 @@ class GroundedComposer:
         self.judgement_alike = {word: group for group in filters["judgement_alike"] for word in group}
         self.contradictions = [(stems(spec["line"]), stems(spec["said"]), set(spec.get("kinds", [])))
                                for name, spec in filters["contradicted"].items() if not name.startswith("_")]
+        self.problem_turns = {problem: (stems(spec["said"]), spec["to"])
+                              for problem, spec in filters["problem_turns"].items() if not problem.startswith("_")}
         telling = filters["asks_for_the_telling"]
         self.asks_for_the_telling, self.told_at_length = stems(telling["line"]), telling["max_words"]
         anyone, esconv = self.bank.problem == GENERAL, self.bank.from_esconv
@@ -193,6 +195,13 @@ class GroundedComposer:
         return DialogueQuery(self.embedder.encode_one(ctx.user_text), last_agent, earlier_vector)
 
     def problem(self, ctx: TurnContext) -> str:
+        problem = self._problem(ctx)
+        turned = self.problem_turns.get(problem)
+        if turned and turned[0].search(ctx.known_text):
+            return turned[1]  # "he cheated … we're still together": a partner's betrayal to live with, not a breakup
+        return problem
+
+    def _problem(self, ctx: TurnContext) -> str:
         state = ctx.state
         crisis_turn = state.safety.crisis_turn
         if crisis_turn is not None and ctx.turn_index - crisis_turn <= CRISIS_TURNS:

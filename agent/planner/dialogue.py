@@ -142,6 +142,9 @@ class DialogueActs:
                 out.append(core)
             elif (self.advice.search(sentence) and self.question_start.match(core)) or self.inverted.match(core):
                 out.append(core)  # "how do people even decide this stuff": people often type no '?'
+            elif (tail := core.rsplit(",", 1)[-1].strip()) != core and len(tail.split()) >= 4 \
+                    and self.inverted.match(tail):
+                out.append(tail)  # "and you didnt answer me, should i go to therapy or not" (round 34)
             elif embedded := self.embedded.search(sentence):
                 # "i just dont know if i should stay or leave" asks "should i stay or leave"
                 who, verb, rest = embedded["who"], embedded["verb"].lower(), embedded["rest"].rstrip(" .!")
