@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 _PATTERNS = {
-    "suicide": r"\b(kill(ing)? my ?self|suicidal|(attempt(ed|ing)?|commit(ted|ting)?|thinking about|think about|thoughts? of|contemplating|considering) suicide|suicide (note|letter|plan|attempt)s?|end(ing)? (my|it) (life|all)|take my (own )?life|"
+    "suicide": r"\b(kill(ing)? my ?self|(drown(ing)?|hang(ing)?|shoot(ing)?|poison(ing)?) my ?self\b(?! (in|with|on|at|up) )|suicidal|(attempt(ed|ing)?|commit(ted|ting)?|thinking about|think about|thoughts? of|contemplating|considering) suicide|suicide (note|letter|plan|attempt)s?|end(ing)? (my|it) (life|all)|take my (own )?life|"
                r"(don'?t|do not) want to (live|be alive|exist|wake up)|better off (dead|without me)|"
                r"want(ed)? to die|wish i (was|were) dead|(no|any) reason to (live|keep going|go on|carry on|stay alive)|overdose|(not|isn'?t) worth living|"
                r"point (of|in) (living|life|going on)|goodbye (letter|note)s?|(saving|collecting|stockpiling) (up )?(my |the )?pills|"
