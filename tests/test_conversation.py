@@ -982,3 +982,17 @@ def test_a_job_not_lost_is_not_a_job_loss(settings, fresh_agent):
     composer.setup()
     assert composer.contradicted("How did things end at work, if you feel like sharing?", "question",
                                  "what? i didnt lose my job, i said i work from home")
+
+
+@pytest.mark.parametrize("messages, expected", [
+    (["my best friend is having heart surgery on thursday and im scared for him",
+      "what do you even say to someone the night before something like that?"], "Thinking of you tomorrow"),
+    (["i found out my husband has been cheating on me and our baby is one month old",
+      "how do i confront him without it turning into a screaming match in front of the baby?"], "agree to pause"),
+])
+def test_practical_questions_from_the_held_out_rounds_are_answered(fresh_agent, messages, expected):
+    """Rounds 34-35 (cards 21-62): 'That's a fair question, and I'd rather not guess' to questions a person would
+    answer."""
+    for text in messages[:-1]:
+        fresh_agent.respond(text)
+    assert expected in fresh_agent.respond(messages[-1]).reply.text
