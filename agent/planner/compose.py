@@ -171,7 +171,7 @@ class GroundedComposer:
         self.judgement_alike = {word: group for group in filters["judgement_alike"] for word in group}
         self.contradictions = [(stems(spec["line"]), stems(spec["said"]), set(spec.get("kinds", [])))
                                for name, spec in filters["contradicted"].items() if not name.startswith("_")]
-        self.problem_turns = {problem: (stems(spec["said"]), spec["to"])
+        self.problem_turns = {problem: (stems(filters["contradicted"][spec["said_as_in"]]["said"]), spec["to"])
                               for problem, spec in filters["problem_turns"].items() if not problem.startswith("_")}
         telling = filters["asks_for_the_telling"]
         self.asks_for_the_telling, self.told_at_length = stems(telling["line"]), telling["max_words"]
@@ -676,11 +676,12 @@ class GroundedComposer:
             # i tell my parents?" after a layoff heard "…they can help you report it and stay safe")
             everywhere = self._unsaid(ctx) & ~np.isin(bank.problem, [CRISIS, SOMEONE_AT_RISK]) & (problem == GENERAL)
             known: frozenset[str] | None = None  # the lemmas of what the person said, read once if needed
+            engages = bank.text_vectors @ q  # how close each answer's own words are to the question
             for owner, s in sorted(best.items(), key=lambda kv: -kv[1]):
                 if s < ANSWER_MATCH_OWN_TOPICAL:
                     break
                 if s < ANSWER_MATCH and not (problem != GENERAL and bank.problem[owner] == problem
-                                             and float(bank.text_vectors[owner] @ q) >= ANSWER_OWN_RELEVANCE):
+                                             and engages[owner] >= ANSWER_OWN_RELEVANCE):
                     continue
                 if bank.problem[owner] == GENERAL and s < GENERAL_ANSWER_MATCH:
                     continue  # "No, I'm not a therapist or a doctor" must not answer "should I see a doctor?"
@@ -694,7 +695,7 @@ class GroundedComposer:
                 # death is very common…": 0.09)
                 fitting = (allowed[owner] or named or (s >= ANSWER_MATCH_ANY_PROBLEM and anywhere[owner])
                            or (s >= ANSWER_MATCH_EVERYWHERE and everywhere[owner]) or very_close) and \
-                    (float(bank.text_vectors[owner] @ q) >= ANSWER_RELEVANCE or (s >= STRONG_ANSWER and allowed[owner]))
+                    (engages[owner] >= ANSWER_RELEVANCE or (s >= STRONG_ANSWER and allowed[owner]))
                 if not (fitting and bank.id_of(owner) not in taken_ids and self.fits(ctx, owner, problem, [])
                         and not self.clashes(question, bank[owner].text)):
                     continue

@@ -261,8 +261,12 @@ class DialogueTracker:
         current = self.lean(current, told, EVENT_WEIGHT)  # "my mom died"
         # "i lost my mom recently" then "i keep wondering if i could have done something": still the loss (round 32
         # heard a health question in the second, its back pain two turns before)
-        state.event_problem, state.event_turns = (told[-1], 0) if told else \
-            (state.event_problem, state.event_turns + 1) if state.event_turns < EVENT_TURNS else ("", 0)
+        if told:
+            state.event_problem, state.event_turns = told[-1], 0
+        elif state.event_problem:
+            state.event_turns += 1
+            if state.event_turns > EVENT_TURNS:
+                state.event_problem, state.event_turns = "", 0
         corrected = bool(self.acts.correction.search(text))
         state.wants_practical = previous.wants_practical or bool(self.acts.wants_practical.search(text))
         # "what does that even mean?", "i already said my sister can't help": owned too, nothing ruled out
