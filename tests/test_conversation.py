@@ -996,3 +996,25 @@ def test_practical_questions_from_the_held_out_rounds_are_answered(fresh_agent, 
     for text in messages[:-1]:
         fresh_agent.respond(text)
     assert expected in fresh_agent.respond(messages[-1]).reply.text
+
+
+@pytest.mark.parametrize("messages, presumed", [
+    # round 36: a girlfriend's "space" met with "space from the friendship", a coworker with "what the friendship
+    # means to you", a stranger on a train with "How much has this friendship meant to you?"
+    (["my girlfriend is really upset with me right now",
+      "she found my browser history and confronted me about it. she said she feels like shes not enough for me",
+      "she said maybe she needs some space. how do i make her understand its not about her?"], r"friendship"),
+    (["its mostly this one coworker. we work completely differently and she changes stuff last minute",
+      "how do i even bring it up without it turning into a fight tho? shes kind of defensive"], r"friendship"),
+    # a wife never said to have left, and parents divorced years ago, met as the writer's own breakup
+    (["i saw a snapchat on my wifes phone from her friend and she lied about where she was",
+      "i just dont know how to bring it up without a huge fight. how do i even start that conversation?"],
+     r"breakup|the relationship\b|your ex\b|divorce"),
+    (["im really angry at my parents right now and i feel gross",
+      "theyre divorced and my dad only shows up every few weeks. when he stays over i can hear them. its so gross"],
+     r"breakup|the relationship\b|your ex\b|divorce"),
+])
+def test_a_relationship_they_never_described_is_not_presumed(fresh_agent, messages, presumed):
+    for turn in _replay(fresh_agent, messages):
+        assert not re.search(presumed, turn.reply.text, re.I), (turn.user_text, turn.reply.text)
+

@@ -86,6 +86,9 @@ def test_the_options_are_read_from_their_words(reader, acts, message, options, k
     "should you tell me what to do?",
     "i feel so lost lately",
     "with the move we have movers in and out. what if i bring it home to her?",  # a fear, not a choice (round 27)
+    # a way of feeling, not a choice (round 36: "Whether to be worried is a fair thing to be unsure about…")
+    "is this a normal thing that happens to guys or should i be worried?",
+    "ugh i just got off the train and im still so annoyed lol. is it dumb to be this worked up over something small",
 ])
 def test_no_choice_is_read_where_none_was_asked(reader, acts, message):
     assert _decide(reader, acts, message) is None
@@ -133,6 +136,18 @@ def test_a_worry_about_how_it_looks_is_met_in_their_word(reader, acts):
     assert decision.follow_up[0].startswith("decision-seems") and "insecure" in decision.follow_up[1]
     quiet = _decide(reader, acts, "should i just quit or is that crazy?")  # leaving: no "it'll come across" line
     assert not quiet.follow_up[0].startswith("decision-seems")
+
+
+@pytest.mark.parametrize("message, kind", [
+    # round 36: "Going higher makes most sense once the direct route hasn't worked…" to telling a friend to stop
+    ("should i tell A to stop complaining to me about S or is that gonna make her feel like im taking S's side",
+     "disclose"),
+    # … and "Asking is usually worth it: the worst likely answer is no" to asking a wife about a suspected affair
+    ("should i just ask her straight up or like look at her phone first so i know what im dealing with?", "talk"),
+    ("should i ask my boss if i can work from home?", "request"),
+])
+def test_what_an_option_does_is_read_in_its_words(reader, acts, message, kind):
+    assert _decide(reader, acts, message).kinds[0] == kind
 
 
 def test_a_question_about_what_to_believe_is_no_choice(reader, acts):

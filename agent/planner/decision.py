@@ -69,6 +69,10 @@ class DecisionReader:
         self.worry = set(reading["worry"])
         self.auxiliaries = set(reading["auxiliaries"])
         self.not_choices = set(reading["not_choices"])
+        emotion_words = json.loads((Path(data_dir) / "emotion_words.json").read_text())
+        self.feeling_states = tuple(reading["feeling_states"]) + tuple(
+            w for label, words in emotion_words.items() if not label.startswith("_") for w in words)
+        self.degree_words = set(reading["degree_words"])
         self.pronouns, self.bare = reading["pronouns"], set(reading["bare"])
         self.reject = set(reading["reject"])
         self.kinds = {k: re.compile(v, re.I) for k, v in spec["kinds"].items()}
@@ -135,11 +139,21 @@ class DecisionReader:
                 words, lemma = words[1:], get_lemma(words[1].lower(), upos="VERB") or (words[1],)
             if n == 0 and lemma[0] in self.not_choices and lemma[0] != "be":
                 return []  # "should i believe him?" asks what to think, not what to do
+            if n == 0 and lemma[0] == "be" and self._feeling(words[1:]):
+                return []  # "should i be worried?", "is it dumb to be this worked up?": a feeling, not a choice
             options.append(" ".join([lemma[0]] + words[1:]))  # "asked a colleague" → "ask a colleague"
         options = [self._turned(o) for o in options[:2]]
         if not options or any(o is None or o in self.bare for o in options):
             return []
         return options  # type: ignore[return-value]
+
+    def _feeling(self, words: list[str]) -> bool:
+        """The words after "be" name a way of feeling ("this worked up over something small", "so upset")."""
+        rest = [w.lower().strip(",.") for w in words]
+        while rest and rest[0] in self.degree_words:
+            rest = rest[1:]
+        text = " ".join(rest)
+        return any(text == f or text.startswith(f + " ") for f in self.feeling_states)
 
     def _turned(self, option: str) -> str | None:
         words = re.findall(r"[\w']+(?:-[\w']+)*|[^\w\s]", option)  # "in-person" is one word, not "in - person"
