@@ -1018,3 +1018,13 @@ def test_a_relationship_they_never_described_is_not_presumed(fresh_agent, messag
     for turn in _replay(fresh_agent, messages):
         assert not re.search(presumed, turn.reply.text, re.I), (turn.user_text, turn.reply.text)
 
+
+def test_a_statement_ending_in_a_question_mark_gets_no_i_cant_say(fresh_agent):
+    """Round 37: "…and i kinda get it but also its S's life?" got "I can't be sure from here, and I'd rather be honest
+    than guess", to a seeker who had asked nothing."""
+    turns = _replay(fresh_agent, [
+        "ugh idk even know where to start. my friend group is kind of a mess rn and im stuck in the middle of it",
+        "so my best friend A really doesnt like how our other friend S has been acting lately. like S keeps dating "
+        "guys that A thinks are trash and A talks about it to me constantly. and i kinda get it but also its S's life?"])
+    assert not re.search(r"can't be sure|rather not guess|rather be honest", turns[-1].reply.text), turns[-1].reply.text
+

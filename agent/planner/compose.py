@@ -867,7 +867,8 @@ class GroundedComposer:
             if index is None and problem == CRISIS:
                 closeness = self.bank.text_vectors @ self.embedder.encode_one(ctx.state.open_question)
                 index = self.pick(ctx, "answer", query, CRISIS, texts(), [], closeness)
-            elif index is None:  # nothing fits: say so honestly rather than answer another question
+            elif index is None and self.tracker.acts.in_question_form(ctx.state.open_question):
+                # nothing fits: say so honestly rather than answer another question
                 # "how do i keep dancing with everything shut?" is theirs to find, with help: asked back, not refused
                 open_kind = "honest_open" if self.tracker.acts.asks_how(ctx.state.open_question) else "honest"
                 likely = self.likely_problem(ctx, problem)

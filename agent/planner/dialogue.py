@@ -128,6 +128,12 @@ class DialogueActs:
         """The kind of question a general answer can meet ('normal', 'fault'), or None."""
         return next((k for k, pattern in self.forms.items() if pattern.search(question)), None)
 
+    def in_question_form(self, question: str) -> bool:
+        """Worded as a question ("should i…", "is it…", "how do i…"), not a statement with a '?' ("also its her
+        life?", round 37): only such a question is told honestly that it can't be answered from here."""
+        core = self.discourse_start.sub("", question).strip() or question
+        return bool(self.question_start.match(core) or self.inverted.match(core))
+
     def questions(self, text: str) -> list[str]:
         """The person's direct questions: sentences with a '?', or asking for advice without one."""
         out = []
