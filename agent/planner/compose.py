@@ -31,6 +31,7 @@ from .decision import Decision, DecisionReader, lemma_tables
 from .dialogue import SENTENCE_END, DialogueTracker
 from .esconv_text import details_fit
 from .gate import ASKS_WHEN, SAID_WHEN, presumed_feelings
+from .raising import RaisingReader
 from .ranker import DialogueQuery
 from .restate import Restater
 
@@ -136,6 +137,7 @@ class GroundedComposer:
                                for problem, words in self.shapes["opening_topics"].items() if not problem.startswith("_")]
         self.events = self.tracker.events
         self.decisions = DecisionReader(self.data_dir)
+        self.raising = RaisingReader(self.data_dir)
         self.decisions.warm()
         self.restater = Restater(self.data_dir)
         self.strategy_specs = json.loads((self.data_dir / "strategies.json").read_text())["strategies"]
@@ -730,6 +732,17 @@ class GroundedComposer:
             return None
         return self.decisions.answer(questions, ctx.user_text, ctx.known_text, ctx.state.used)
 
+    def how_to_say(self, ctx: TurnContext, problem: str) -> tuple[str, str] | None:
+        """(utterance id, text): how to say it, for a question asking that (raising.py), unless a written answer was
+        made for a question this very like it ("how do i confront him about cheating without a screaming match?")."""
+        question = ctx.state.open_question
+        if problem in SAFETY_FRAMES or not question or not self.raising.asked(question):
+            return None
+        index = self.answer(ctx, question, problem, [])
+        if index is not None and self.bank[index].kind == "answer" and self.listed_match(ctx, index) >= STRONG_ANSWER:
+            return None
+        return self.raising.answer(question, ctx.user_text, [u for u, _ in ctx.history], ctx.state.used)
+
     def listed_match(self, ctx: TurnContext, index: int) -> float:
         """How close the person's question is to the closest question an answer was written for (0 for none)."""
         return self._listed_similarity(ctx, index, ctx.state.open_question) if ctx.state.open_question else 0.0
@@ -856,6 +869,10 @@ class GroundedComposer:
                 if sum(len(t.split()) for t in texts()) + len(worry[1].split()) <= self.max_words + DECISION_EXTRA_WORDS:
                     yield say(worry[0], "affirmation", worry[1])
                 kinds = [k for k in kinds if k != "question"]
+        elif ctx.state.open_question and (how_to_say := self.how_to_say(ctx, problem)) is not None:
+            # "how do i even bring it up with her without a fight?": how to say it, to the one it is said to
+            kinds = [k for k in kinds[1:] if k not in {"suggestion", "question"}]
+            yield say(how_to_say[0], "answer", how_to_say[1])
         elif ctx.state.open_question:
             index = self.answer(ctx, ctx.state.open_question, problem, [])
             if index is None and problem not in SAFETY_FRAMES:

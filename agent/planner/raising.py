@@ -1,0 +1,62 @@
+"""How to say it ("how do i even bring it up with her without it turning into a fight?", "what do i even say?"):
+a whole written answer chosen by who it will be said to (data/raising_answers.json).
+
+The bank's answers are matched by the question's words, and this question's words hardly differ from one person to
+the next, so in role-plays it met a line written for someone else (a friendship's opener to a coworker, "say you'd
+like them to just listen" to a doctor) or an honest "I'd rather not guess". Who it is said to is read from the
+question, else from the last person the conversation named who is not someone else's ("her friend jake").
+"""
+from __future__ import annotations
+
+import json
+import re
+import zlib
+from pathlib import Path
+from typing import Sequence
+
+
+class RaisingReader:
+    def __init__(self, data_dir: Path):
+        spec = json.loads((Path(data_dir) / "raising_answers.json").read_text())
+        self.asks = re.compile(spec["asks"], re.I)
+        self.not_asks = re.compile(spec["not_asks"], re.I)
+        self.reach_out = re.compile(spec["reach_out"], re.I)
+        third = "|".join(map(re.escape, spec["third_party_before"]))
+        self.addressees = [(kind, re.compile(rf"(?<!\w)(?P<before>\w+\s+)?\b({'|'.join(map(re.escape, words))})\b", re.I))
+                           for kind, words in spec["addressees"].items()]
+        self.third_party = re.compile(rf"^({third})\s+$", re.I)
+        self.lines = spec["lines"]
+
+    def asked(self, question: str) -> bool:
+        """The question asks how to say something to someone."""
+        return bool(self.asks.search(question)) and not self.not_asks.search(question)
+
+    def addressee(self, question: str, message: str, earlier: Sequence[str]) -> str:
+        """The kind of person it will be said to: named in the question, else last named in this message, else
+        first named in the conversation (whom it is about: "my manager is ok i guess" came after "this one
+        coworker"), skipping someone else's ("her friend jake"); "default" when nobody is."""
+        for text, last in ((question, True), (message, True), (" ".join(earlier), False)):
+            found = [(m.start(), kind) for kind, pattern in self.addressees for m in pattern.finditer(text)
+                     if not self.third_party.match(m.group("before") or "")]
+            if found:
+                return (max(found) if last else min(found))[1]
+        return "default"
+
+    def answer(self, question: str, message: str, earlier: Sequence[str], used: Sequence[str]) -> tuple[str, str] | None:
+        """(utterance id, text) for a how-to-say-it question, or None (not one, or every fitting line said).
+        earlier: what the person said before this message, oldest first."""
+        if not self.asked(question):
+            return None
+        purpose = "reach_out" if self.reach_out.search(question) or self.reach_out.search(message) else "raise"
+        who = self.addressee(question, message, earlier)
+        lines = self.lines[purpose]
+        kinds = [who, "default"] if who in lines else ["default"]
+        start = zlib.crc32(message.encode())  # different people don't all hear the same wording first
+        for kind in kinds:
+            options = list(enumerate(lines[kind]))
+            options = options[start % len(options):] + options[:start % len(options)]
+            for n, text in options:
+                utterance_id = f"say-it:{purpose}:{kind}:{n}"
+                if utterance_id not in used:
+                    return utterance_id, text
+        return None

@@ -1,0 +1,60 @@
+"""How to say it: the question is read, and the answer is written for whom it will be said to (raising.py)."""
+from __future__ import annotations
+
+import pytest
+
+from agent.planner.raising import RaisingReader
+
+
+@pytest.fixture(scope="module")
+def reader(settings):
+    return RaisingReader(settings.data_dir)
+
+
+@pytest.mark.parametrize("question, message, earlier, who, purpose", [
+    # round 36: a friendship's opener to a coworker; the coworker was named before the manager who is "ok i guess"
+    ("how do i even bring it up without it turning into a fight tho?",
+     "ok yeah that makes sense. how do i even bring it up without it turning into a fight tho? shes kind of defensive",
+     ["its mostly this one coworker. we work completely differently",
+      "i mean my manager is ok i guess but i dont want to look like im complaining"], "coworker", "raise"),
+    # a wife, not "her friend jake", is the one he will talk to
+    ("how do i even start that conversation?",
+     "jake's been her friend since college. i just dont know how to bring it up. how do i even start that conversation?",
+     ["i saw something on my wifes phone last night"], "partner", "raise"),
+    ("how do you even say that to a stranger without sounding rude?",
+     "how do you even say that to a stranger without sounding rude?", [], "stranger", "raise"),
+    ("and what do i tell them, im gonna be so embarrassed saying it out loud",
+     "so just book a normal gp appointment? and what do i tell them, im gonna be so embarrassed saying it out loud",
+     [], "doctor", "raise"),
+    ("if i do, what do i even say?", "i keep coming back to wanting to message her. if i do, what do i even say?",
+     ["she's been my best friend since we were kids"], "friend", "reach_out"),
+    ("so how do i actually bring it up without it being awkward?",
+     "so how do i actually bring it up without it being awkward?", ["my roommate leaves her dishes for days"],
+     "housemate", "raise"),
+])
+def test_the_answer_is_written_for_whom_it_is_said_to(reader, question, message, earlier, who, purpose):
+    utterance_id, text = reader.answer(question, message, earlier, [])
+    assert utterance_id.split(":")[1:3] == [purpose, who], (utterance_id, text)
+
+
+@pytest.mark.parametrize("question", ["how do i tell if he likes me?", "how do i say no to my boss?",
+                                      "how do i stop thinking about it?", "should i talk to her?"])
+def test_other_questions_are_not_read_as_how_to_say_it(reader, question):
+    assert not reader.asked(question)
+
+
+def test_asked_again_it_is_not_said_twice(reader):
+    question = "how do i bring it up with my mom?"
+    first = reader.answer(question, question, [], [])
+    second = reader.answer(question, question, [], [first[0]])
+    assert second is not None and second[1] != first[1]
+
+
+def test_in_a_conversation_a_how_to_say_it_question_gets_the_answer_for_that_person(fresh_agent):
+    """Round 37: "how do i actually word it without it sounding like im attacking them?" about a friend who keeps
+    cancelling got "I can't be sure from here … What does your own gut tell you so far?"."""
+    fresh_agent.respond("my friend bailed on me again, an hour before dinner. third time this month")
+    turn = fresh_agent.respond("i think i want to say something. but how do i actually word it without it sounding "
+                               "like im attacking them? like what do i even say")
+    assert any(u.startswith("say-it:raise:friend") for u in turn.reply.utterances), turn.reply.text
+    assert "rather be honest than guess" not in turn.reply.text
