@@ -34,6 +34,7 @@ from .gate import ASKS_WHEN, SAID_WHEN, presumed_feelings
 from .raising import RaisingReader
 from .ranker import DialogueQuery
 from .restate import Restater
+from .urgent import UrgentCare
 
 ANSWER_MATCH = 0.6          # cosine of the person's question to an answer's listed question: that answer fits
 GENERAL_ANSWER_MATCH = 0.7  # answers written for any problem (about the agent itself, too) need a closer match
@@ -138,6 +139,7 @@ class GroundedComposer:
         self.events = self.tracker.events
         self.decisions = DecisionReader(self.data_dir)
         self.raising = RaisingReader(self.data_dir)
+        self.urgent = UrgentCare(self.data_dir)
         self.decisions.warm()
         self.restater = Restater(self.data_dir)
         self.strategy_specs = json.loads((self.data_dir / "strategies.json").read_text())["strategies"]
@@ -810,6 +812,14 @@ class GroundedComposer:
             return text
 
         texts = lambda: [text for _, _, text in said]  # noqa: E731
+        urgent = self.urgent.line(ctx.user_text, ctx.known_text, ctx.state.used) \
+            if problem not in SAFETY_FRAMES else None
+        if urgent is not None:
+            # "no wet diaper in 10 hours, fever almost 104, won't drink": where to get help now, and nothing else
+            # (round 38 answered "can you just tell me yes or no" with "No, babies pick up infections…")
+            yield say(urgent[0], "answer", urgent[1])
+            yield self._recorded(ctx, plan, said)
+            return
         pending: tuple[str, str] | None = None  # their words said back, waiting for the line of feeling it leads into
         # "ok, i'll email them tonight": the step they chose; "should i confront them or let it go?": the choice
         chosen_step = self.decisions.plan(ctx.user_text, ctx.state.used) if not ctx.state.open_question \
@@ -963,9 +973,15 @@ class GroundedComposer:
         if not said:
             warnings.append("no bank utterance fitted this turn; a general reflection was used")
             yield say_bank(self.pick(ctx, "reflection", query, GENERAL, [], []) or 0)
-        plan.exemplars = texts()
+        yield self._recorded(ctx, plan, said)
+
+    @staticmethod
+    def _recorded(ctx: TurnContext, plan: Plan, said: list[tuple[str, str, str]]) -> ReplyInfo:
+        """The reply as said, recorded in the dialogue state (what was said, asked and suggested)."""
+        texts = [text for _, _, text in said]
+        plan.exemplars = texts
         ids = [i for i, _, _ in said]
         suggested = any(kind in {"suggestion", "answer", "information"} for _, kind, _ in said)
-        DialogueTracker.record_reply(ctx.state, ctx.turn_index, ids, " ".join(texts()), suggested=suggested,
+        DialogueTracker.record_reply(ctx.state, ctx.turn_index, ids, " ".join(texts), suggested=suggested,
                                      kinds=[kind for _, kind, _ in said])
-        yield ReplyInfo(text=" ".join(texts()), source="composed", utterances=ids)
+        return ReplyInfo(text=" ".join(texts), source="composed", utterances=ids)
