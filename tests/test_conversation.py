@@ -1013,6 +1013,11 @@ def test_practical_questions_from_the_held_out_rounds_are_answered(fresh_agent, 
     (["im really angry at my parents right now and i feel gross",
       "theyre divorced and my dad only shows up every few weeks. when he stays over i can hear them. its so gross"],
      r"breakup|the relationship\b|your ex\b|divorce"),
+    # round 39: a teenager annoyed with her mom, and one angry at his cheating dad, asked about "the person you're
+    # caring for" (any mention of a parent had let caregiving lines through)
+    (["ugh my mom is being so annoying rn",
+      "shes on my case about robotics club. says im spending too much time there and not enough on homework"],
+     r"caring|the load"),
 ])
 def test_a_relationship_they_never_described_is_not_presumed(fresh_agent, messages, presumed):
     for turn in _replay(fresh_agent, messages):

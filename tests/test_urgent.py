@@ -50,3 +50,17 @@ def test_a_baby_with_dehydration_signs_is_sent_to_a_doctor_tonight_every_time_it
     for turn in turns[1:]:
         assert turn.reply.utterances[0].startswith("urgent:infant_dehydration"), turn.reply.text
         assert "tonight" in turn.reply.text and not turn.reply.text.startswith("No")
+
+
+def test_a_question_right_after_the_emergency_was_met_is_about_it(fresh_agent):
+    """Round 39: after "Please get your baby seen tonight…", "is that really bad or am i overreacting?" and "should
+    i call someone or just go" heard a line about strong feelings and "give it a few days"."""
+    messages = ["my son is 7 months. he's had a really high fever since last night, like 103. and he wont eat or "
+                "drink anything",
+                "ok. his last wet diaper was like this morning i think, maybe 8 hours ago? and his lips look kinda dry. "
+                "is that really bad or am i overreacting?",
+                "um ok. is it bad for a baby or not?? should i call someone or just go"]
+    for turn in [fresh_agent.respond(m) for m in messages]:
+        assert turn.reply.utterances[0].startswith("urgent:infant_dehydration"), turn.reply.text
+        assert "few days" not in turn.reply.text
+

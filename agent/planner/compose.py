@@ -812,7 +812,7 @@ class GroundedComposer:
             return text
 
         texts = lambda: [text for _, _, text in said]  # noqa: E731
-        urgent = self.urgent.line(ctx.user_text, ctx.known_text, ctx.state.used) \
+        urgent = self.urgent.line(ctx.user_text, ctx.known_text, ctx.state.used, asked=bool(ctx.state.open_question)) \
             if problem not in SAFETY_FRAMES else None
         if urgent is not None:
             # "no wet diaper in 10 hours, fever almost 104, won't drink": where to get help now, and nothing else

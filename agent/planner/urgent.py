@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Sequence
 
 
+RECENT_UTTERANCES = 6  # about two replies: a question this soon after an emergency was met is about it
+
+
 @dataclass(frozen=True)
 class UrgentSign:
     name: str
@@ -27,21 +30,25 @@ class UrgentCare:
                                  tuple(re.compile(p, re.I) for p in s["signs"]), s["least"], tuple(s["lines"]))
                       for s in spec["signs"]]
 
-    def sign(self, message: str, known: str) -> UrgentSign | None:
-        """The first emergency whose signs this message names (with enough of them said so far), or None."""
+    def sign(self, message: str, known: str, asked_after: Sequence[str] = ()) -> UrgentSign | None:
+        """The first emergency whose signs this message names (with enough of them said so far), or None.
+        asked_after: the emergencies met a moment ago, whose signs a question now needs not name again ("is that
+        really bad or am i overreacting?", "should i call someone or just go")."""
         for sign in self.signs:
             if sign.who is not None and not sign.who.search(known):
                 continue
-            now = [p for p in sign.signs if p.search(message)]
+            now = sign.name in asked_after or any(p.search(message) for p in sign.signs)
             if now and sum(1 for p in sign.signs if p.search(known)) >= sign.least:
                 return sign
         return None
 
-    def line(self, message: str, known: str, used: Sequence[str]) -> tuple[str, str] | None:
+    def line(self, message: str, known: str, used: Sequence[str], asked: bool = False) -> tuple[str, str] | None:
         """(utterance id, text): where to get help now, the first of the sign's lines not yet said, or once each
         was said the last again (asked once more, an emergency gets the same answer, not another topic); None when
-        no emergency is named."""
-        sign = self.sign(message, known)
+        no emergency is named. asked: this message asks something, so an emergency met in the last few
+        utterances said is still what it is about."""
+        recent = {u.split(":")[1] for u in used[-RECENT_UTTERANCES:] if u.startswith("urgent:")} if asked else set()
+        sign = self.sign(message, known, tuple(recent))
         if sign is None:
             return None
         return next(((f"urgent:{sign.name}:{n}", text) for n, text in enumerate(sign.lines)
