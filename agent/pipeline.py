@@ -273,7 +273,9 @@ class Agent:
                 choice = self.strategy_planner.choose(StrategyContext(
                     text, user_state, len(self.history), [h.plan.strategy for h in self.history],
                     ctx.history))
-                if self.settings.planner_mode == "llm":
+                # a medical emergency ("no wet diaper in 10 hours, fever almost 104") gets the written line in
+                # every mode: the grounded composer says it
+                if self.settings.planner_mode == "llm" and self.composer.urgent_care(ctx) is None:
                     try:
                         for event in self.coe.stream(ctx, choice, agent_emotion, self.composer.notes(ctx)):
                             if isinstance(event, Plan):

@@ -64,3 +64,21 @@ def test_a_question_right_after_the_emergency_was_met_is_about_it(fresh_agent):
         assert turn.reply.utterances[0].startswith("urgent:infant_dehydration"), turn.reply.text
         assert "few days" not in turn.reply.text
 
+
+
+def test_with_an_llm_planner_the_emergency_line_is_still_the_reply(settings):
+    """In llm mode the model writes the reply, but never this one: the written line is said, the model not asked
+    (its endpoint here is a closed port, which would otherwise show as a warning)."""
+    import socket
+
+    from agent import Agent, Settings
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    agent = Agent(Settings(llm={"backend": "openai", "base_url": f"http://127.0.0.1:{port}/v1", "timeout_s": 2,
+                                "max_retries": 0})).setup()
+    assert agent.settings.planner_mode == "llm"
+    turn = agent.respond(BABY[1])
+    assert turn.reply.utterances[0].startswith("urgent:infant_dehydration"), turn.reply.text
+    assert not any("LLM" in w for w in turn.warnings), turn.warnings

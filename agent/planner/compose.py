@@ -734,6 +734,15 @@ class GroundedComposer:
             return None
         return self.decisions.answer(questions, ctx.user_text, ctx.known_text, ctx.state.used)
 
+    def urgent_care(self, ctx: TurnContext) -> tuple[str, str] | None:
+        """(utterance id, text): where to get help now, when the conversation names a medical emergency (urgent.py);
+        None otherwise, and inside a safety frame, whose own replies stand. Asked in every planner mode: a capable
+        LLM writes the rest, never this."""
+        self.setup()
+        if self.problem(ctx) in SAFETY_FRAMES:
+            return None
+        return self.urgent.line(ctx.user_text, ctx.known_text, ctx.state.used, asked=bool(ctx.state.open_question))
+
     def how_to_say(self, ctx: TurnContext, problem: str) -> tuple[str, str] | None:
         """(utterance id, text): how to say it, for a question asking that (raising.py), unless a written answer was
         made for a question this very like it ("how do i confront him about cheating without a screaming match?")."""
@@ -812,8 +821,7 @@ class GroundedComposer:
             return text
 
         texts = lambda: [text for _, _, text in said]  # noqa: E731
-        urgent = self.urgent.line(ctx.user_text, ctx.known_text, ctx.state.used, asked=bool(ctx.state.open_question)) \
-            if problem not in SAFETY_FRAMES else None
+        urgent = self.urgent_care(ctx)
         if urgent is not None:
             # "no wet diaper in 10 hours, fever almost 104, won't drink": where to get help now, and nothing else
             # (round 38 answered "can you just tell me yes or no" with "No, babies pick up infections…")

@@ -38,7 +38,7 @@ def _rotated(items: list, start: int) -> list:
     return items[start % len(items):] + items[:start % len(items)] if items else items
 
 
-def _unsaid_wording(prefix: str, texts: list[str], used: list[str], start: int = 0, skip=lambda text: False,
+def unsaid_wording(prefix: str, texts: list[str], used: list[str], start: int = 0, skip=lambda text: False,
                     **fields) -> tuple[str, str] | None:
     """(utterance id, text) of the first of these wordings not said yet in the conversation, starting at `start`
     (so different messages open with different wordings), filled in with fields; None when all were said."""
@@ -188,8 +188,8 @@ class DecisionReader:
             options = self._clean(found.group("plan"), None)
             if len(options) == 1 and self.kind(options[0]) in self.plan_kinds:
                 turn = zlib.crc32(message.encode())
-                echo = _unsaid_wording("plan-echo", self.plan_echo, used, turn, plan=options[0])
-                follow_up = _unsaid_wording("plan-follow-up", self.plan_follow_up, used, turn)
+                echo = unsaid_wording("plan-echo", self.plan_echo, used, turn, plan=options[0])
+                follow_up = unsaid_wording("plan-follow-up", self.plan_follow_up, used, turn)
                 return [line for line in (echo, follow_up) if line is not None] if echo is not None else []
         return []
 
@@ -222,7 +222,7 @@ class DecisionReader:
         judged = self.judged.search(question)
         echoes, prefix = (self.echo_judged, "decision-judged") if judged else (self.echo, "decision-echo")
         fields["word"] = judged.group("word").lower() if judged else ""
-        echo = _unsaid_wording(f"{prefix}:{count}", echoes[count], used, turn,  # "keeping seeing her": no -ing
+        echo = unsaid_wording(f"{prefix}:{count}", echoes[count], used, turn,  # "keeping seeing her": no -ing
                                skip=lambda text: "_ing}" in text and None in fields.values(), **fields)
         key = self.line_key(kinds)
         generic = f"any_{count}"
@@ -230,10 +230,10 @@ class DecisionReader:
         line = next(((i, t) for i, t in lines if i not in used), None)
         if echo is None or line is None or not details_fit(echo[1], known_text):
             return None
-        follow_up = _unsaid_wording(f"decision-follow-up:{count}", self.follow_up[count], used, turn)
+        follow_up = unsaid_wording(f"decision-follow-up:{count}", self.follow_up[count], used, turn)
         seems = self.seems.search(message)
         if seems and kinds[0] in self.seems_kinds:
             # "should i pull him aside or would that make me look insecure?": the worry met in their word
-            follow_up = _unsaid_wording("decision-seems", self.seems_lines, used,
+            follow_up = unsaid_wording("decision-seems", self.seems_lines, used,
                                         word=seems.group("word").lower()) or follow_up
         return Decision(options=options, kinds=kinds, echo=echo, line=line, follow_up=follow_up, question=question)

@@ -4,7 +4,8 @@ a whole written answer chosen by who it will be said to (data/raising_answers.js
 The bank's answers are matched by the question's words, and this question's words hardly differ from one person to
 the next, so in role-plays it met a line written for someone else (a friendship's opener to a coworker, "say you'd
 like them to just listen" to a doctor) or an honest "I'd rather not guess". Who it is said to is read from the
-question, else from the last person the conversation named who is not someone else's ("her friend jake").
+question, else the last person named in the message, else the first named in the conversation (whom it is about),
+never someone else's ("her friend jake").
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import re
 import zlib
 from pathlib import Path
 from typing import Sequence
+
+from .decision import unsaid_wording
 
 
 class RaisingReader:
@@ -52,11 +55,5 @@ class RaisingReader:
         lines = self.lines[purpose]
         kinds = [who, "default"] if who in lines else ["default"]
         start = zlib.crc32(message.encode())  # different people don't all hear the same wording first
-        for kind in kinds:
-            options = list(enumerate(lines[kind]))
-            options = options[start % len(options):] + options[:start % len(options)]
-            for n, text in options:
-                utterance_id = f"say-it:{purpose}:{kind}:{n}"
-                if utterance_id not in used:
-                    return utterance_id, text
-        return None
+        return next((found for kind in kinds
+                     if (found := unsaid_wording(f"say-it:{purpose}:{kind}", lines[kind], list(used), start))), None)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from .decision import unsaid_wording
+
 
 RECENT_UTTERANCES = 6  # about two replies: a question this soon after an emergency was met is about it
 
@@ -51,6 +53,5 @@ class UrgentCare:
         sign = self.sign(message, known, tuple(recent))
         if sign is None:
             return None
-        return next(((f"urgent:{sign.name}:{n}", text) for n, text in enumerate(sign.lines)
-                     if f"urgent:{sign.name}:{n}" not in used),
-                    (f"urgent:{sign.name}:{len(sign.lines) - 1}", sign.lines[-1]))
+        return unsaid_wording(f"urgent:{sign.name}", list(sign.lines), list(used)) \
+            or (f"urgent:{sign.name}:{len(sign.lines) - 1}", sign.lines[-1])
