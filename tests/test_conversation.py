@@ -69,6 +69,19 @@ def test_the_state_keeps_the_problem_and_the_facts(agent):
     assert "ok" not in state.facts
 
 
+def test_the_problem_head_reads_held_out_chat_messages(agent):
+    """375 chat messages written apart from the training ones (tests/data/problem_messages_test.tsv, 25 a type,
+    never trained on; the hard cases too: a teacher drowning in grading is work, a job offer abroad is not a job
+    loss). The head trained on 675 written messages read 0.73 of them; on 2,025, 0.82."""
+    import csv
+
+    rows = list(csv.DictReader((Path(__file__).parent / "data" / "problem_messages_test.tsv").open(), delimiter="\t"))
+    tracker = DialogueTracker(agent.settings.data_dir)
+    vectors = agent.embedder.encode([r["text"] for r in rows])
+    read = [max(scores := tracker.problems.scores(v), key=scores.get) for v in vectors]
+    assert sum(r["problem"] == p for r, p in zip(rows, read)) / len(rows) >= 0.78
+
+
 @pytest.mark.parametrize("messages, expected", [
     (["my exams start next week and i keep panicking that i'll fail all of them",
       "i can't sleep, my heart races every time i think about the exam hall"], {"anxiety", "fear"}),
@@ -733,6 +746,20 @@ def test_what_cannot_be_judged_from_here_names_who_can(fresh_agent):
     turn = fresh_agent.respond("will it get back to him if i report it again?")
     assert re.search(r"HR|union|employment adviser", turn.reply.text), turn.reply.text
     assert "rather not guess at it from here" not in turn.reply.text
+
+
+@pytest.mark.parametrize("text, denied", [
+    # round 40: a job offer abroad was heard as a job loss for four turns, a new teacher as a student for three
+    ("um, i haven't lost anything, i still have the job lol. you mean the institute one?", "job_loss"),
+    ("nobody's losing a job. i'm choosing between two", "job_loss"),
+    ("im not studying, im the one teaching lol", "academic"),
+    ("again, im not a student. im a teacher", "academic"),
+])
+def test_a_problem_type_denied_in_words_of_no_topic_is_ruled_out(settings, text, denied):
+    acts = DialogueActs(settings.data_dir)
+    assert denied in acts.denied_problems(text)
+    assert acts.denied_problems("i still have the receipt, should i return it?") == []
+    assert acts.denied_problems("im the one who always plans everything") == []
 
 
 def test_nothing_to_do_with_a_topic_rules_it_out(fresh_agent):

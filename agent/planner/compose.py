@@ -720,9 +720,19 @@ class GroundedComposer:
             for index in np.argsort(-np.where(mask, topical, -np.inf))[:20]:
                 if not mask[index]:
                     break
-                if self.fits(ctx, int(index), problem, []):
+                if self.fits(ctx, int(index), problem, []) and (kind != "answer" or self._about_their_situation(
+                        ctx, int(index))):
                     return int(index)
         return None
+
+    def _about_their_situation(self, ctx: TurnContext, index: int) -> bool:
+        """An answer written for a situation the person told: half the topic words of one of its listed questions
+        said. Met by its words alone, "will it get back to him if i report it again?" about a mocking manager heard
+        "Yes, report it to your manager…", written for a customer who got violent (2,800 answers make such near
+        misses common)."""
+        known = said_lemmas(ctx.known_text)
+        return any(self.grounding(known, self.bank.question_text[n]) >= FORM_GROUNDING
+                   for n in np.flatnonzero(self.bank.question_owner == index))
 
     def decision(self, ctx: TurnContext, problem: str) -> Decision | None:
         """The answer to a decision question of this message, said back in the person's words (decision.py)."""

@@ -61,6 +61,7 @@ class DialogueActs:
         self.topic_problems = {k: v for k, v in spec["correction_topic_problems"].items() if not k.startswith("_")}
         correction_topic = spec["correction_topic"].replace("{topics}", _phrases(list(self.topic_problems)))
         self.correction_topic = re.compile(correction_topic, re.I)
+        self.problem_denials = {p: re.compile(rule, re.I) for p, rule in spec["problem_denials"].items()}
         self.feeling_only = re.compile(spec["feeling_only"], re.I)
         self.interjection = re.compile(rf"^\W*(({_phrases(spec['interjections'])})\b[\s,.!]*)+", re.I)
         self.forms = {k: re.compile(v, re.I) for k, v in spec["question_forms"].items() if not k.startswith("_")}
@@ -84,12 +85,14 @@ class DialogueActs:
         self.plan_ahead_max_words = spec["plan_ahead_max_words"]
 
     def denied_problems(self, text: str) -> list[str]:
-        """The problem types a correction says the talk is not about ("it's not really work" → work stress, job loss)."""
+        """The problem types a correction says the talk is not about ("it's not really work" → work stress, job loss;
+        "i still have the job" → job loss)."""
+        denied = [p for p, rule in self.problem_denials.items() if rule.search(text)]
         found = self.correction_topic.search(text)
         if not found:
-            return []
+            return denied
         words = re.findall(r"[a-z]+", found.group(0).lower())
-        return [p for w in words for p in self.topic_problems.get(w, [])]
+        return denied + [p for w in words for p in self.topic_problems.get(w, []) if p not in denied]
 
     def asked(self, text: str) -> list[str]:
         """The questions of a message that want an answer (questions() without corrections and echoes). A question
