@@ -95,7 +95,10 @@ _IDIOMS = re.compile(
     r"\b(killing it|killing me\b(?! ?self)|(could|would|gonna|going to) die of|"
     r"(want(ed)? to|wanna|about to|nearly|almost) die of (embarrassment|shame|boredom|cringe|laughter|laughing|envy|"
     r"jealousy|excitement|happiness|heat|hunger|thirst)|dying to|died laughing|"
-    r"dead tired|kill for a|kill (this|the|that) (exam|test|game|interview|presentation|workout)|kill (a|the) process)", re.I)
+    r"dead tired|kill for a|kill (this|the|that) (exam|test|game|interview|presentation|workout)|kill (a|the) process|"
+    # round 40: "i dont want to hurt her feelings" heard the harm-to-others script
+    r"(hurt|hurting|hurts) (his|her|their|your|my|our|someone'?s|anyone'?s|people'?s|\w+'s) feelings|"
+    r"(hurt|hurting) (him|her|them|someone|somebody) (emotionally|by (saying|telling|leaving|not|going|moving)))", re.I)
 # talking about a topic (an essay on suicide prevention) is not being at risk, unless the words are first-person risk
 _TOPIC = re.compile(r"\b((essay|article|paper|documentary|class|course|movie|film|book|novel|podcast|research|"
                     r"presentation|project|exam|quiz|lecture|homework|assignment|module)( \w+)? (about|on|covers|covering)|"
