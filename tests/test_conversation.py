@@ -576,7 +576,7 @@ def test_another_troubles_answer_to_the_same_words_is_not_given(fresh_agent):
     turn = fresh_agent.respond("should i tell my parents? they think i still work there")
     assert "report" not in turn.reply.text
     step = fresh_agent.respond("how do i even start looking again?")
-    assert re.search(r"\b(cv|job|employment|careers?|applications?|interview)", step.reply.text, re.I), \
+    assert re.search(r"\b(cv|job|employment|careers?|applications?|interview|search|recruiters?)", step.reply.text, re.I), \
         step.reply.text
 
 

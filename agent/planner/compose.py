@@ -47,6 +47,7 @@ ANSWER_OWN_RELEVANCE = 0.45      # this close to the question ("is it normal to 
                                  # lied to often hurts more…", not "Many people feel this way when life gets hard")
 ANSWER_MATCH_VERY_CLOSE = 0.78   # … or of any type at all, this close, half its topic words said ("are there other ways
                                  # someone my age could meet people?" after a husband left: loneliness's answer)
+VERBATIM_QUESTION = 0.95   # the person's bare question this close to a listed one: asked word for word
 PLAUSIBLE_PROBLEM = 0.15    # … that this conversation could be about (its smoothed score)
 FORM_MATCH = 0.75           # an answer to the same kind of question: cosine to its listed question plus to its text
 FORM_GROUNDING = 0.5        # … and at least this share of its listed question's topic words said (not "private")
@@ -377,6 +378,8 @@ class GroundedComposer:
 
     def fits(self, ctx: TurnContext, index: int, problem: str, taken: list[str]) -> bool:
         u = self.bank[index]
+        if u.problem in ctx.state.ruled_out:
+            return False  # "again, im not a student. im a teacher" then heard "ask your teacher or tutor…" (round 40)
         known = ctx.known_text
         if not details_fit(u.text, known) or presumed_feelings(u.text, known, ctx.user_state.fused.label):
             return False
@@ -667,8 +670,12 @@ class GroundedComposer:
             # an answer written for anyone was written for the question's bare words ("do you think i made the wrong
             # call?" whatever was said before it): read them alone too
             general = bank.problem[bank.question_owner] == GENERAL
-            similarity[general] = np.maximum(similarity[general],
-                                             bank.question_vectors[general] @ self.bare_vector(ctx, question))
+            bare = bank.question_vectors @ self.bare_vector(ctx, question)
+            similarity[general] = np.maximum(similarity[general], bare[general])
+            # … and a listed question the person asked nearly word for word is that question, whatever came before
+            # it ("will you tell my parents?" after a disclosure: "I can't tell anyone…", not what a counsellor does)
+            verbatim = bare >= VERBATIM_QUESTION
+            similarity[verbatim] = np.maximum(similarity[verbatim], bare[verbatim])
             best: dict[int, float] = {}
             listed: dict[int, str] = {}  # the listed question each answer matched best
             for n, (owner, s) in enumerate(zip(bank.question_owner, similarity)):
@@ -693,7 +700,7 @@ class GroundedComposer:
                 # mom safe?" while the talk was about a move, a layoff and a death)
                 named = anywhere[owner] and s >= ANSWER_MATCH_NAMED_TOPIC and bool(self.topic_words(listed[owner]))
                 very_close = s >= ANSWER_MATCH_VERY_CLOSE and bank.problem[owner] not in SAFETY_FRAMES \
-                    and self._unsaid(ctx)[owner]
+                    and problem not in SAFETY_FRAMES and self._unsaid(ctx)[owner]  # a crisis frame's own lines only
                 # the answer's words must touch the question, unless it is written for this trouble and one of its
                 # listed questions is this one ("i keep wondering if i could have done something" → "Guilt after a
                 # death is very common…": 0.09)
@@ -919,9 +926,11 @@ class GroundedComposer:
                 likely = self.likely_problem(ctx, problem)
                 # "is it too late to talk to my landlord?": what can't be judged from here, and who can judge it
                 # (data/knowledge: each trouble's own honest lines name where to turn)
+                # … whenever the trouble is known, not only guessed (round 40: "What does your own gut tell you so
+                # far?" to "can i win her back?" after a divorce was told, counted a dodge)
                 referral = self.pick(ctx, "honest", query, likely, texts(), [], specific=True) \
                     if open_kind == "honest" and likely not in {GENERAL, CRISIS} \
-                    and self.in_territory(ctx, ctx.state.open_question, likely) else None
+                    and (problem == likely or self.in_territory(ctx, ctx.state.open_question, likely)) else None
                 index = referral if referral is not None else self.pick(ctx, open_kind, query, GENERAL, texts(), []) \
                     or self.pick(ctx, "honest", query, GENERAL, texts(), [])
             if index is not None:

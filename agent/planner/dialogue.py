@@ -284,11 +284,14 @@ class DialogueTracker:
         # read as the same trouble, keeps that trouble
         told_again = current.get(previous.problem, 0.0) >= max(current.values()) \
             and not self.acts.correction_topic.search(text)
-        if corrected and previous.problem != "general" and SAFETY_KIND not in previous.last_kinds and not told_again:
-            # "it's not about studying": what the talk was taken to be about is ruled out for a while ("whoa, i'm not
-            # suicidal, i'm scared of losing my apartment" corrects the safety reply, not the talk's topic)
-            state.ruled_out = (state.ruled_out + [previous.problem])[-3:]
         denied = self.acts.denied_problems(text)  # "it's not really work, work is fine": not work, whatever it leans to
+        if corrected and previous.problem != "general" and SAFETY_KIND not in previous.last_kinds and not told_again \
+                and not denied:
+            # "it's not about studying": what the talk was taken to be about is ruled out for a while ("whoa, i'm not
+            # suicidal, i'm scared of losing my apartment" corrects the safety reply, not the talk's topic); a
+            # correction that names what it is not rules out only that ("again, im not a student. im a teacher" is
+            # not about work being wrong)
+            state.ruled_out = (state.ruled_out + [previous.problem])[-3:]
         if denied:
             state.ruled_out = (state.ruled_out + [p for p in denied if p not in state.ruled_out])[-3:]
         current = {k: (0.0 if k in state.ruled_out else v) for k, v in current.items()}
