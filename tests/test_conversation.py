@@ -762,6 +762,20 @@ def test_a_problem_type_denied_in_words_of_no_topic_is_ruled_out(settings, text,
     assert acts.denied_problems("im the one who always plans everything") == []
 
 
+def test_an_answer_to_one_situations_question_needs_that_question(fresh_agent):
+    """Round 42 replayed: "how do you just leave after 4 years with no explanation" (someone left by a partner)
+    heard "No, it's never too late, and many people separate later in life…", written for "i want to leave after
+    so many years together" (cosine 0.61); such answers ("match": "listed") are said only for questions close to
+    their own, never as the nearest answer of a form or topic."""
+    bank = fresh_agent.composer.bank
+    assert bank.listed_only.sum() > 2000 and not bank.listed_only[bank.kind != "answer"].any()
+    turns = json.loads((Path(__file__).parent / "data" / "roleplay" / "round42" / "card_zh26.json").read_text())
+    for said in turns["turns"][:2]:
+        fresh_agent.respond(said["seeker"])
+    turn = fresh_agent.respond(turns["turns"][2]["seeker"])
+    assert "never too late" not in turn.reply.text, turn.reply.text
+
+
 def test_nothing_to_do_with_a_topic_rules_it_out(fresh_agent):
     # round 27: lost library books were read as studying through three corrections ("this has nothing to do with
     # studying", "i'm not struggling with studying", "it's not my studies that's hard")

@@ -48,6 +48,9 @@ class Utterance:
     problem: str
     source: str  # "attune" (written for Attune) or "esconv"
     questions: tuple[str, ...] = field(default_factory=tuple)
+    # an answer to one situation's own question ("match": "listed" in data/knowledge): said only for a question
+    # close to one it lists, never as the nearest answer of a question's form or topic
+    listed_only: bool = False
 
     @property
     def strategy(self) -> str:
@@ -72,7 +75,7 @@ def load_knowledge(knowledge_dir: Path) -> list[Utterance]:
             if kind not in KIND_STRATEGY:
                 raise ValueError(f"{path}:{n}: unknown kind {kind!r}")
             out.append(Utterance(_uid(path.stem, kind, text), text, kind, raw.get("problem", path.stem), "attune",
-                                 tuple(raw.get("questions", ()))))
+                                 tuple(raw.get("questions", ())), raw.get("match") == "listed"))
     return out
 
 
@@ -185,6 +188,7 @@ class ResponseBank:
         self.kind = np.array([u.kind for u in self.utterances])
         self.problem = np.array([u.problem for u in self.utterances])
         self.from_esconv = np.array([u.source == "esconv" for u in self.utterances])
+        self.listed_only = np.array([u.listed_only for u in self.utterances])
         self.asks = np.array(["?" in u.text for u in self.utterances])  # a line that asks them something
         self.by_id = {u.id: i for i, u in enumerate(self.utterances)}
         questions = [(i, q) for i, u in enumerate(self.utterances) for q in u.questions]

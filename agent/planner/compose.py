@@ -47,6 +47,7 @@ ANSWER_OWN_RELEVANCE = 0.45      # this close to the question ("is it normal to 
                                  # lied to often hurts more…", not "Many people feel this way when life gets hard")
 ANSWER_MATCH_VERY_CLOSE = 0.78   # … or of any type at all, this close, half its topic words said ("are there other ways
                                  # someone my age could meet people?" after a husband left: loneliness's answer)
+LISTED_ONLY_MATCH = 0.65   # … for an answer to one situation's own question (data/knowledge "match": "listed")
 VERBATIM_QUESTION = 0.95   # the person's bare question this close to a listed one: asked word for word
 PLAUSIBLE_PROBLEM = 0.15    # … that this conversation could be about (its smoothed score)
 FORM_MATCH = 0.75           # an answer to the same kind of question: cosine to its listed question plus to its text
@@ -640,7 +641,8 @@ class GroundedComposer:
             needed = GENERAL_FORM_MATCH if bank.problem[owner] == GENERAL else FORM_MATCH
             # … and about what was said: "is it normal to feel this anxious and down?" after a cancelled surgery is
             # not "is it normal to feel anxious before a doctor checks something private?"
-            if allowed[owner] and pattern.search(bank.question_text[n]) and fit >= needed \
+            if allowed[owner] and not bank.listed_only[owner] and pattern.search(bank.question_text[n]) \
+                    and fit >= needed \
                     and self.grounding(known, bank.question_text[n]) >= FORM_GROUNDING:
                 shared = len(self._stems(question) & self._stems(bank[owner].text))  # "guilty" ~ "Guilt is …"
                 best[owner] = max(best.get(owner, -1.0), fit + SPECIFIC_BONUS * (bank.problem[owner] == problem)
@@ -691,9 +693,12 @@ class GroundedComposer:
             for owner, s in sorted(best.items(), key=lambda kv: -kv[1]):
                 if s < ANSWER_MATCH_OWN_TOPICAL:
                     break
-                if s < ANSWER_MATCH and not (problem != GENERAL and bank.problem[owner] == problem
-                                             and engages[owner] >= ANSWER_OWN_RELEVANCE):
-                    continue
+                if bank.listed_only[owner] and s < LISTED_ONLY_MATCH:
+                    continue  # "how do you just leave after 4 years with no explanation" is not "i want to leave
+                    # after so many years together" (0.61): one situation's answer needs its question closer
+                if s < ANSWER_MATCH and (bank.listed_only[owner] or not (
+                        problem != GENERAL and bank.problem[owner] == problem and engages[owner] >= ANSWER_OWN_RELEVANCE)):
+                    continue  # an answer to one situation's question meets only questions close to it (round 42)
                 if bank.problem[owner] == GENERAL and s < GENERAL_ANSWER_MATCH:
                     continue  # "No, I'm not a therapist or a doctor" must not answer "should I see a doctor?"
                 # another plausible trouble's answer whose topic words were all said ("how can i keep my high-risk
@@ -721,7 +726,8 @@ class GroundedComposer:
         # no listed question fits: the nearest concrete help for this problem that engages the question
         topical = bank.text_vectors @ q
         for kind in ("suggestion", "information", "answer"):  # from reviewed knowledge only, never ESConv
-            mask = allowed & (bank.kind == kind) & (topical >= ANSWER_TOPIC_MATCH) & ~bank.from_esconv
+            mask = allowed & (bank.kind == kind) & (topical >= ANSWER_TOPIC_MATCH) & ~bank.from_esconv \
+                & ~bank.listed_only
             if kind == "answer":
                 mask &= bank.problem != GENERAL  # a general answer meets only its own questions ("do you care?")
             for index in np.argsort(-np.where(mask, topical, -np.inf))[:20]:
@@ -926,11 +932,9 @@ class GroundedComposer:
                 likely = self.likely_problem(ctx, problem)
                 # "is it too late to talk to my landlord?": what can't be judged from here, and who can judge it
                 # (data/knowledge: each trouble's own honest lines name where to turn)
-                # … whenever the trouble is known, not only guessed (round 40: "What does your own gut tell you so
-                # far?" to "can i win her back?" after a divorce was told, counted a dodge)
                 referral = self.pick(ctx, "honest", query, likely, texts(), [], specific=True) \
                     if open_kind == "honest" and likely not in {GENERAL, CRISIS} \
-                    and (problem == likely or self.in_territory(ctx, ctx.state.open_question, likely)) else None
+                    and self.in_territory(ctx, ctx.state.open_question, likely) else None
                 index = referral if referral is not None else self.pick(ctx, open_kind, query, GENERAL, texts(), []) \
                     or self.pick(ctx, "honest", query, GENERAL, texts(), [])
             if index is not None:
