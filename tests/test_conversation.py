@@ -76,9 +76,9 @@ def test_the_problem_head_reads_held_out_chat_messages(agent):
     import csv
 
     rows = list(csv.DictReader((Path(__file__).parent / "data" / "problem_messages_test.tsv").open(), delimiter="\t"))
-    tracker = DialogueTracker(agent.settings.data_dir)
+    problems = agent.composer.tracker.problems
     vectors = agent.embedder.encode([r["text"] for r in rows])
-    read = [max(scores := tracker.problems.scores(v), key=scores.get) for v in vectors]
+    read = [max(scores := problems.scores(v), key=scores.get) for v in vectors]
     assert sum(r["problem"] == p for r, p in zip(rows, read)) / len(rows) >= 0.78
 
 

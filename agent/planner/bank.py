@@ -215,5 +215,9 @@ class ResponseBank:
     def __getitem__(self, index: int) -> Utterance:
         return self.utterances[index]
 
+    def listed(self, index: int) -> list[str]:
+        """The questions an answer was written for."""
+        return [self.question_text[n] for n in np.flatnonzero(self.question_owner == index)]
+
     def id_of(self, index: int) -> str:
         return self.utterances[index].id

@@ -487,9 +487,8 @@ class GroundedComposer:
         fake?"): it engages, however loosely MiniLM pairs its own words with the question (round 30)."""
         if self.bank[index].kind != "answer" or self._listed_similarity(ctx, index, question) < ANSWER_MATCH:
             return False
-        listed = [self.bank.question_text[n] for n in np.flatnonzero(self.bank.question_owner == index)]
         known = said_lemmas(ctx.known_text)
-        return any(self.topic_words(q) and self.grounded(known, q) for q in listed)
+        return any(self.topic_words(q) and self.grounded(known, q) for q in self.bank.listed(index))
 
     def _second_answer(self, ctx: TurnContext, problem: str, taken_ids: list[str]) -> int | None:
         """A written answer to another question of this message than the one answered, or None."""
@@ -696,9 +695,9 @@ class GroundedComposer:
                 if bank.listed_only[owner] and s < LISTED_ONLY_MATCH:
                     continue  # "how do you just leave after 4 years with no explanation" is not "i want to leave
                     # after so many years together" (0.61): one situation's answer needs its question closer
-                if s < ANSWER_MATCH and (bank.listed_only[owner] or not (
-                        problem != GENERAL and bank.problem[owner] == problem and engages[owner] >= ANSWER_OWN_RELEVANCE)):
-                    continue  # an answer to one situation's question meets only questions close to it (round 42)
+                if s < ANSWER_MATCH and not (problem != GENERAL and bank.problem[owner] == problem
+                                             and engages[owner] >= ANSWER_OWN_RELEVANCE):
+                    continue
                 if bank.problem[owner] == GENERAL and s < GENERAL_ANSWER_MATCH:
                     continue  # "No, I'm not a therapist or a doctor" must not answer "should I see a doctor?"
                 # another plausible trouble's answer whose topic words were all said ("how can i keep my high-risk
@@ -744,8 +743,7 @@ class GroundedComposer:
         "Yes, report it to your manager…", written for a customer who got violent (2,800 answers make such near
         misses common)."""
         known = said_lemmas(ctx.known_text)
-        return any(self.grounding(known, self.bank.question_text[n]) >= FORM_GROUNDING
-                   for n in np.flatnonzero(self.bank.question_owner == index))
+        return any(self.grounding(known, q) >= FORM_GROUNDING for q in self.bank.listed(index))
 
     def decision(self, ctx: TurnContext, problem: str) -> Decision | None:
         """The answer to a decision question of this message, said back in the person's words (decision.py)."""
