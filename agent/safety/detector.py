@@ -77,6 +77,11 @@ class CrisisDetector:
     # conversational distress, the head still put 1 of those 105 messages past its escalation point (0.96) and
     # none past this one. Abuse and harm to others past the escalation point get their own help at once.
     HEAD_ESCALATE = 0.995
+    # a check-in on the head alone also needs the whole message to read as risk at all: one short sentence
+    # ("it just spirals.", "how do i stop doing that next time?", "is it even worth it?") scored 0.93-0.99 alone
+    # in 15 role-play turns about jealousy, dating or a complaint, all under 0.1 read whole; of the 129 held-out
+    # risk messages that reach a check-in on the head alone, 128 read 0.1 or more whole (tests/data/crisis_*.tsv)
+    WHOLE_MESSAGE_FLOOR = 0.1
     ABUSE_HEAD = 0.98
     # a person already perceived as sad or afraid gets the benefit of the doubt sooner (recall first)
     DISTRESS_LABELS = {"sadness", "fear"}
@@ -89,12 +94,17 @@ class CrisisDetector:
 
     def riskiest(self, text: str) -> tuple[float, str, str]:
         """(risk probability, category, the sentence) for the riskiest sentence of the message."""
+        probability, category, sentence, _ = self.read(text)
+        return probability, category, sentence
+
+    def read(self, text: str) -> tuple[float, str, str, float]:
+        """riskiest(), and the risk of the whole message read at once (sentences() puts it first)."""
         self.setup()
         parts = sentences(normalise(text))
         probabilities = self.head.probabilities(self.head_embedder.encode(parts))
         row = int(probabilities[:, 0].argmin())
         return (1 - float(probabilities[row, 0]), self.head.labels[1 + int(probabilities[row, 1:].argmax())],
-                parts[row])
+                parts[row], 1 - float(probabilities[0, 0]))
 
     def prepare(self, texts: Sequence[str]) -> None:
         """Encode many messages' sentences in one batch (benches): assess() then finds them in the embedders'
@@ -151,7 +161,7 @@ class CrisisDetector:
         if is_topic(text) or not read.strip():
             return SafetyAssessment(risk_level="low", escalate=False, category="none",
                                     reason="talks about the topic, or only says there is no risk")
-        probability, category, sentence = self.riskiest(read)
+        probability, category, sentence, whole = self.read(read)
         if category == "harm_to_others" and probability >= self.escalate_threshold \
                 and not self.language.harm_by_writer(read) and self.language.alone_with_a_weapon(sentence):
             # a weapon and the writer alone, nobody it could be aimed at: the danger is to themselves
@@ -222,7 +232,7 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, category=category,
                                     reason=f"some resemblance to a {category} risk (p={probability:.2f})")
         if probability >= threshold:  # the head's own escalation point: for suicide and self-harm, ask directly
-            if distressed:
+            if distressed and whole >= self.WHOLE_MESSAGE_FLOOR:
                 # not sure enough to take over the turn, too close to let pass: answer, and ask
                 return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category=category,
                                         reason=f"distressed, and may hide a {category} risk (p={probability:.2f}): "

@@ -130,7 +130,8 @@ _PASSIVE = re.compile(
     r"(would|will) (anyone|anybody) (even |really )?(notice|care|miss me)\b.{0,15}\bif i (was|were|wasn'?t|weren'?t) "
     r"(gone|here|around|dead)|(not|stop) exist(ing)? any ?more|"
     r"(feel like|thinking (about|of)|think about|want to) (just )?(ending|end) (things|it|everything)\b|"
-    r"my life is (over|ruined|finished)\b)", re.I)
+    r"my life is (over|ruined|finished)\b|"
+    r"(won'?t|will not|wont) need (them|it|this|that|my \w+|any of (it|this|them)) where (i'?m|im|i am) going)", re.I)
 
 
 def explicit_risk(text: str) -> tuple[str, str] | None:
