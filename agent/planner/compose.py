@@ -85,7 +85,7 @@ ANSWER_CLEARLY_ENGAGES = 0.45  # … at which it needs no word in common with th
 LISTED_ENGAGES = 0.7        # … or written for a question this close ("do you think i'll even find anything?", 0.79)
 TERRITORY = 0.5            # a question this close to one a trouble's answers were written for is about that trouble
 STEP_TRIES = 4              # the problem's next steps, best first, tried for one about what was asked
-GROUNDED_SHARE = 0.6         # … and this share of a listed question's topic words said: it is about their situation
+GROUNDED_SHARE = 0.6         # … and this share of a general answer's listed question's topic words said
 RESTATED_TURNS = 3          # a clause whose words a reply of the last few turns already said is not said back
 
 
@@ -159,16 +159,17 @@ class GroundedComposer:
         general = [u.text for u in self.bank.utterances if u.source == "attune" and u.problem == GENERAL]
         self.vocabulary = _words(" ".join(ENGLISH_STOP_WORDS)) | _words(" ".join(general))
         self.specific_words = [_words(u.text) - self.vocabulary for u in self.bank.utterances]
-        # an answer is about what its listed question names beyond a question's frame: the words of general
-        # supporting lines and of feelings. General answers' words are topics ("music" in eight of them,
-        # "drinking" in two), or "is it wrong that i don't want to hang out with her every weekend?" meets answers
-        # written for "is it a problem if i use music to escape everything?" and "is it wrong to be angry at someone
-        # for drinking themselves ill?" (round 42)
+        self.vocabulary_stems = {w[:5] for w in self.vocabulary}
+        # a general answer (no problem type vouches for it) is about what its listed question names beyond the
+        # words of general supporting lines and of feelings: its own words are topics ("music" is in eight general
+        # answers), or "is it wrong that i don't want to hang out with her every weekend?" meets an answer written
+        # for "is it a problem if i use music to escape everything?" (round 42)
         supporting = [u.text for u in self.bank.utterances if u.source == "attune" and u.problem == GENERAL
                       and u.kind != "answer"]
         feelings = [w for name, words in json.loads((self.data_dir / "emotion_words.json").read_text()).items()
                     if not name.startswith("_") for w in words]
-        self.frame_stems = {w[:5] for w in _words(" ".join([*ENGLISH_STOP_WORDS, *supporting, *feelings]))}
+        self.general_frame_stems = {w[:5] for w in _words(" ".join([*ENGLISH_STOP_WORDS, *supporting, *feelings]))}
+        self.general_listed = {q for u in self.bank.utterances if u.problem == GENERAL for q in u.questions}
         # a real supporter turn that points at something of its own dialogue ("What do you do when it happens?")
         filters = json.loads((self.data_dir / "bank_filters.json").read_text())
         self.referring = re.compile(r"\b(" + "|".join(map(re.escape, filters["referring"])) + r")\b", re.I)
@@ -615,11 +616,12 @@ class GroundedComposer:
         return [question] + ([f"{said} {question}"] if said else []) + ([f"{question} {added}"] if added else [])
 
     def grounded(self, known_lemmas: frozenset[str], listed_question: str) -> bool:
-        """Most topic words of the listed question an answer was written for were said, in any form ("should i tell
+        """The topic words of the listed question an answer was written for were said, in any form ("should i tell
         my employer about my arrest?" does not stand for "should i tell my boss?" after a miscarriage; "lying" is
-        "lied"; "laid off" need not say "lost" of "i lost my job after years there, how do i start looking
-        again"). known_lemmas: said_lemmas() of what the person said."""
-        return self.grounding(known_lemmas, listed_question) >= GROUNDED_SHARE
+        "lied"); most of them for a general answer's, which counts more words as topic. known_lemmas: said_lemmas()
+        of what the person said."""
+        share = self.grounding(known_lemmas, listed_question)
+        return share >= GROUNDED_SHARE if listed_question in self.general_listed else share == 1.0
 
     def grounding(self, known_lemmas: frozenset[str], listed_question: str) -> float:
         """The share of the listed question's topic words that were said (1 when it has none)."""
@@ -628,8 +630,8 @@ class GroundedComposer:
 
     def topic_words(self, listed_question: str) -> list[str]:
         """The words of a listed question that name its topic ("zoom", "movers"), not its frame or feelings."""
-        return [w for w in _words(listed_question) - self.function_words
-                if len(w) >= 4 and w[:5] not in self.frame_stems]
+        frame = self.general_frame_stems if listed_question in self.general_listed else self.vocabulary_stems
+        return [w for w in _words(listed_question) - self.function_words if len(w) >= 4 and w[:5] not in frame]
 
     def clashes(self, question: str, answer: str) -> bool:
         """'No, …' to 'is it normal…?', or 'Yes, …' to 'is it silly…?' (data/bank_filters.json answer_polarity)."""

@@ -283,6 +283,8 @@ class CrisisDetector:
             # "lay them down somewhere safe, like their cot" only where a baby or child is in the conversation
             child = bool(self.language.child.search(conversation))
             key = f"{category}_child" if child and f"{category}_child" in self._replies["first"] else category
+            if category == "self_harm" and not self.language.self_harm_act.search(conversation):
+                key = "self_harm_thoughts"  # "scared i might hurt myself": the thoughts met, no wound to tend
             kind = self.language.abuse_kind(conversation) if category == "abuse" else None
             if kind:  # sextortion, stalking or a neighbour's threat: that danger's steps and help, not a DV line
                 key, category = f"abuse_{kind}", ABUSE_KIND_HELP[kind]

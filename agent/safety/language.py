@@ -35,6 +35,7 @@ class ConversationLanguage:
         self.harm_intent = re.compile(spec["harm_intent"], re.I)
         self.writer_agency = re.compile(spec["writer_agency"], re.I)
         self.child = re.compile(spec["child"], re.I)
+        self.self_harm_act = re.compile(spec["self_harm_act"], re.I)
         self.weapon = re.compile(spec["weapon"], re.I)
         self.means = [(re.compile(m["cue"], re.I), m["step"]) for m in spec["means"]]
         self.abuse_kinds = {kind: re.compile(pattern, re.I) for kind, pattern in spec["abuse_kinds"].items()}
