@@ -85,7 +85,7 @@ ANSWER_CLEARLY_ENGAGES = 0.45  # … at which it needs no word in common with th
 LISTED_ENGAGES = 0.7        # … or written for a question this close ("do you think i'll even find anything?", 0.79)
 TERRITORY = 0.5            # a question this close to one a trouble's answers were written for is about that trouble
 STEP_TRIES = 4              # the problem's next steps, best first, tried for one about what was asked
-GROUNDED_SHARE = 0.6         # … and this share of a general answer's listed question's topic words said
+GROUNDED_SHARE = 0.6         # the share of a general answer's listed-question topic words said that grounds it
 RESTATED_TURNS = 3          # a clause whose words a reply of the last few turns already said is not said back
 
 
@@ -107,10 +107,6 @@ class TurnContext:
     def known_text(self) -> str:
         """Everything the person has said: details a reply may mention must be in here."""
         return " ".join([self.user_text] + [u for u, _ in self.history])
-
-
-# what someone else believes is not what the person said: "they think i still work there" after a layoff
-BELIEVED = re.compile(r"\b(thinks?|thought|believes?|believed|assumes?|assumed|pretend(s|ing)?|pretended) (that )?$", re.I)
 
 
 @lru_cache(maxsize=20000)
@@ -190,6 +186,8 @@ class GroundedComposer:
         self.asks_if_wrong = re.compile(r"\b(" + "|".join(map(re.escape, polarity["no_words"])) + r")", re.I)
         self.judgements = re.compile(r"\b(" + "|".join(map(re.escape, filters["judgement_words"])) + r")\b", re.I)
         self.judgement_alike = {word: group for group in filters["judgement_alike"] for word in group}
+        # what someone else believes is not what the person said: "they think i still work there" after a layoff
+        self.believed = re.compile(r"\b(" + "|".join(map(re.escape, filters["believed_before"])) + r") (that )?$", re.I)
         self.contradictions = [(stems(spec["line"]), stems(spec["said"]), set(spec.get("kinds", [])))
                                for name, spec in filters["contradicted"].items() if not name.startswith("_")]
         self.problem_turns = {problem: (stems(filters["contradicted"][spec["said_as_in"]]["said"]), spec["to"])
@@ -390,7 +388,7 @@ class GroundedComposer:
         """The person already made the line wrong or pointless: 'lean on a friend' after 'I have nobody', 'how have
         you been sleeping?' after 'I can't sleep' (data/bank_filters.json)."""
         return any((not kinds or kind in kinds) and in_line.search(text)
-                   and any(not BELIEVED.search(known[:m.start()]) for m in in_said.finditer(known))
+                   and any(not self.believed.search(known[:m.start()]) for m in in_said.finditer(known))
                    for in_line, in_said, kinds in self.contradictions)
 
     def fits(self, ctx: TurnContext, index: int, problem: str, taken: list[str]) -> bool:

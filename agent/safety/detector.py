@@ -89,16 +89,12 @@ class CrisisDetector:
 
     def risk(self, text: str) -> tuple[float, str]:
         """The head's risk probability for the riskiest sentence of the message, and its likeliest category."""
-        probability, category, _ = self.riskiest(text)
+        probability, category, _, _ = self.read(text)
         return probability, category
 
-    def riskiest(self, text: str) -> tuple[float, str, str]:
-        """(risk probability, category, the sentence) for the riskiest sentence of the message."""
-        probability, category, sentence, _ = self.read(text)
-        return probability, category, sentence
-
     def read(self, text: str) -> tuple[float, str, str, float]:
-        """riskiest(), and the risk of the whole message read at once (sentences() puts it first)."""
+        """(risk probability, category, the sentence) for the riskiest sentence of the message, and the risk of the
+        whole message read at once (sentences() puts it first)."""
         self.setup()
         parts = sentences(normalise(text))
         probabilities = self.head.probabilities(self.head_embedder.encode(parts))
