@@ -1074,3 +1074,15 @@ def test_a_statement_ending_in_a_question_mark_gets_no_i_cant_say(fresh_agent):
         "guys that A thinks are trash and A talks about it to me constantly. and i kinda get it but also its S's life?"])
     assert not re.search(r"can't be sure|rather not guess|rather be honest", turns[-1].reply.text), turns[-1].reply.text
 
+
+
+def test_someone_in_their_story_not_answering_is_no_complaint_to_own(settings):
+    """Round 44: 'if he didnt answer for a couple hours id assume he didnt care' was read as 'you didn't answer my
+    question' and the reply opened 'I'm sorry, I missed what you actually said there.'"""
+    acts = DialogueActs(settings.data_dir)
+    assert not acts.unanswered.search("if he didnt answer for a couple hours id assume he didnt care")
+    assert not acts.unanswered.search("she never answered my texts after that")
+    for complaint in ("u didnt even answer, would anyone notice??", "you have not answered my question",
+                      "that didn't really answer anything lol", "ok but you still didn't answer",
+                      "you kind of didn't answer though", "you dodged it again"):
+        assert acts.unanswered.search(complaint), complaint
