@@ -1086,3 +1086,22 @@ def test_someone_in_their_story_not_answering_is_no_complaint_to_own(settings):
                       "that didn't really answer anything lol", "ok but you still didn't answer",
                       "you kind of didn't answer though", "you dodged it again"):
         assert acts.unanswered.search(complaint), complaint
+
+
+def test_a_question_of_the_same_intent_is_not_asked_twice(fresh_agent):
+    """Round 44 (zh52): 'Who else in your life have you been able to lean on lately?' on turn 2, then 'Who in the
+    family, if anyone, do you feel able to talk to about this?' on turn 4 ('you asked again about family'); zh46:
+    'What do the arguments between you usually start over?' after 'we end up arguing about dumb stuff'."""
+    from types import SimpleNamespace
+
+    from agent.types import AgentQuestion, DialogueState
+    composer = fresh_agent.composer
+    composer.setup()
+    assert composer.contradicted("What do the arguments between you usually start over?", "question",
+                                 "when we call we end up arguing about dumb stuff, who didnt call")
+    index = {u.text: i for i, u in enumerate(composer.bank.utterances)}
+    state = DialogueState(agent_questions=[
+        AgentQuestion(text="Who else in your life have you been able to lean on lately?", turn=1)])
+    ctx = SimpleNamespace(state=state, known_text="we had a fight about money at my party")
+    assert composer._already_answered(ctx, index["Who in the family, if anyone, do you feel able to talk to about this?"])
+    assert not composer._already_answered(ctx, index["How have you been sleeping lately, with all of this going on?"])

@@ -192,6 +192,8 @@ class GroundedComposer:
                                for name, spec in filters["contradicted"].items() if not name.startswith("_")]
         self.problem_turns = {problem: (stems(filters["contradicted"][spec["said_as_in"]]["said"]), spec["to"])
                               for problem, spec in filters["problem_turns"].items() if not problem.startswith("_")}
+        self.question_intents = [stems(words) for name, words in filters["question_intents"].items()
+                                 if not name.startswith("_")]
         telling = filters["asks_for_the_telling"]
         self.asks_for_the_telling, self.told_at_length = stems(telling["line"]), telling["max_words"]
         anyone, esconv = self.bank.problem == GENERAL, self.bank.from_esconv
@@ -419,14 +421,16 @@ class GroundedComposer:
         return True
 
     def _already_answered(self, ctx: TurnContext, index: int) -> bool:
-        """A question whose answer is known ("How long were you together?" after "six years") or that is close to
-        one the agent already asked."""
+        """A question whose answer is known ("How long were you together?" after "six years"), or that is close to
+        one the agent already asked or asks for the same (data/bank_filters.json question_intents)."""
         text = self.bank[index].text
         if ASKS_WHEN.search(text) and SAID_WHEN.search(ctx.known_text):
             return True
         asked = [q.text for q in ctx.state.agent_questions]
         if not asked:
             return False
+        if any(intent.search(text) and any(intent.search(q) for q in asked) for intent in self.question_intents):
+            return True  # "who else have you been able to lean on?" then "who in the family can you talk to?"
         return float((self.embedder.encode(asked) @ self.bank.text_vectors[index]).max()) > ASKED_BEFORE
 
     def pick(self, ctx: TurnContext, kind: str, query: DialogueQuery, problem: str, taken: list[str],
