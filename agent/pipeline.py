@@ -359,7 +359,8 @@ class Agent:
             words, source = self.safety.someone_else_reply(ctx.known_text), "safety"
         else:
             words = self.safety.crisis_reply(safety.category, before, name_help=not self._help_named_lately(),
-                                             conversation=ctx.known_text, message=ctx.user_text)
+                                             conversation=ctx.known_text, message=ctx.user_text,
+                                             said_before=" ".join(h.reply.text for h in self.history[-10:]))
             source = "crisis"
         answer = ""
         if asked and (first_worry or safety.category in ONGOING_DANGERS):
@@ -367,9 +368,10 @@ class Agent:
         elif asked and safety.category in SELF_RISK:
             # only what was written for this moment: "what would a crisis line actually do? would they send police?",
             # and where pictures are the threat behind it, "should i just pay them??"
-            answer = self.composer.answer_text(ctx, written_for=CRISIS)
-            if not answer and self.safety.language.abuse_kind(ctx.known_text) == "image":
-                answer = self.composer.answer_text(ctx, written_for="harassment")
+            # "do i pay or not? do i go to the police?" where pictures are the threat: that danger's answers first
+            pictures = self.safety.language.abuse_kind(ctx.known_text) == "image"
+            answer = self.composer.answer_text(ctx, written_for="harassment") if pictures else ""
+            answer = answer or self.composer.answer_text(ctx, written_for=CRISIS)
         if answer:  # the answer takes the place of the reply's closing question
             words = " ".join([s for s in split_sentences(words) if not s.endswith("?")] + [answer])
         return ReplyInfo(text=words, source=source)

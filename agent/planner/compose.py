@@ -64,6 +64,8 @@ UNGROUNDED_MAX = 4          # may not have; general words (knowledge written for
 SOMEONE_AT_RISK = "someone_at_risk"
 CRISIS, CRISIS_TURNS = "crisis", 3
 SAFETY_FRAMES = {CRISIS, SOMEONE_AT_RISK}  # where only lines written for that moment are said
+HARASSMENT = "harassment"  # threats, stalking, image abuse: the troubles whose choices are not weighed like any other
+ABUSE = "abuse"  # safety's category for a danger from someone else
 MAX_EVENTS = 2              # events named back in one reply
 QUESTION_ALONE_WORDS = 9   # a question shorter than this is read with the sentence before it
 CONTEXT_WORDS = 4          # … unless that sentence is as short as "yeah ok."
@@ -229,6 +231,10 @@ class GroundedComposer:
             return CRISIS  # just after a suicidal or self-harm disclosure: only lines written for that moment
         if state.safety.about_someone_else:
             return SOMEONE_AT_RISK  # set by safety: the conversation is about helping another person
+        if state.safety.category == ABUSE and state.safety.escalations:
+            # "he threw a bottle at me, he's in the next room": the talk is of that danger now (round c45 asked how
+            # it was affecting her sleep); its written help answers "what do i do if he comes in here?"
+            return HARASSMENT
         if state.event_problem and state.event_problem not in state.ruled_out:
             # "my mom died a couple of months ago. is it normal…": met as grief, and so is "i couldnt even be with
             # her much at the end" after it (the head alone read a breakup in that: round 32)
@@ -773,7 +779,15 @@ class GroundedComposer:
         questions = ([ctx.state.open_question] if ctx.state.open_question else []) + asked[::-1]
         if not questions:
             return None
-        return self.decisions.answer(questions, ctx.user_text, ctx.known_text, ctx.state.used)
+        decision = self.decisions.answer(questions, ctx.user_text, ctx.known_text, ctx.state.used)
+        safety = ctx.state.safety
+        danger = HARASSMENT in {problem, ctx.state.problem} or safety.escalations or safety.check_ins \
+            or safety.category in {ABUSE, "harm_to_others"}
+        if decision is not None and danger and decision.line[0].startswith("decision:any_"):
+            # "should i just pay? they said by tonight": a choice of no known kind is not weighed as any other
+            # ("It may well be worth it…") where there is a danger; the written help about it answers, or nothing
+            return None
+        return decision
 
     def urgent_care(self, ctx: TurnContext) -> tuple[str, str] | None:
         """(utterance id, text): where to get help now, when the conversation names a medical emergency (urgent.py);

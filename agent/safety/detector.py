@@ -125,7 +125,11 @@ class CrisisDetector:
         # gonna hurt myself": round 32 kept the crisis lines two turns more)
         just_asked = bool(recent) and (
             (recent[-1].check_in and state.check_in_answer == "none")
-            or (recent[-1].escalate and not recent[-1].explicit and state.check_in_answer != "no"))
+            or (recent[-1].escalate and not recent[-1].explicit and state.check_in_answer != "no")
+            # "whoa, no, it's just a figure of speech, i'm not going to hurt myself" after "i want to shoot myself
+            # every time the ref blows the whistle": a plain denial answers explicit words too (round c45 kept the
+            # crisis lines three turns after it); a bare "no" does not
+            or (recent[-1].escalate and state.check_in_answer != "no" and bool(self.language.denial.search(text))))
         read = self.language.readable(text)  # denials and figures of speech taken out
         about_other = self.language.about_someone_else(read)
         explicit = explicit_risk(read) or (at_risk and follow_up_risk(read))
@@ -259,16 +263,21 @@ class CrisisDetector:
         return state
 
     def crisis_reply(self, category: str = "suicide", state: SafetyState | None = None, name_help: bool = True,
-                     conversation: str = "", message: str = "") -> str:
+                     conversation: str = "", message: str = "", said_before: str = "") -> str:
         """The reply to a turn that shows risk: the first time, the full reply for its category; after that, a
         shorter one that stays with the person and names help briefly (unless name_help is False: it was named
         a moment ago), never the same twice in a conversation; a later message that names a means gets the step
         away from it. conversation: what the person has said, so the harm-to-others reply says how to step away from
-        a baby only where one is in it; message: this turn's words."""
+        a baby only where one is in it; message: this turn's words; said_before: the agent's earlier replies (a step
+        away from a means is given once: round c45 said "put the blades … out of reach" three turns running)."""
         self.setup()
         earlier = state.escalations if state is not None else 0
         step = self.language.means_step(message) if category in SELF_RISK and earlier else None
-        if step:  # "i have like 30 pills saved up": distance from that, before anything else
+        overdose = category in SELF_RISK and bool(self.language.overdose_taken.search(conversation))
+        urgent = [line for line in self._replies["follow_up_overdose"] if line not in said_before] if overdose else []
+        if earlier and urgent:  # "will i be ok if i just sleep it off?": the emergency before anything else
+            return " ".join(urgent[0].split())
+        if step and step not in said_before:  # "i have like 30 pills saved up": distance from that, before anything else
             text = self._replies["follow_up_means"].format(step=step, brief=self.resources("brief") if name_help else "")
             return " ".join(text.split())
         if earlier:
@@ -279,7 +288,9 @@ class CrisisDetector:
             # "lay them down somewhere safe, like their cot" only where a baby or child is in the conversation
             child = bool(self.language.child.search(conversation))
             key = f"{category}_child" if child and f"{category}_child" in self._replies["first"] else category
-            if category == "self_harm" and not self.language.self_harm_act.search(conversation):
+            if overdose:
+                key = "suicide_overdose"  # pills already taken: a medical emergency first
+            elif category == "self_harm" and not self.language.self_harm_act.search(conversation):
                 key = "self_harm_thoughts"  # "scared i might hurt myself": the thoughts met, no wound to tend
             kind = self.language.abuse_kind(conversation) if category == "abuse" else None
             if kind:  # sextortion, stalking or a neighbour's threat: that danger's steps and help, not a DV line

@@ -11,10 +11,14 @@ import json
 import re
 from pathlib import Path
 
-from .rules import answers_yes, sentences
+from .rules import answers_yes, explicit_risk, sentences
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\s*[;\n]\s*|,\s+(?:but |and )?")
 _SPLIT_QUOTES = re.compile(r"(?<=[.!?])\s+(?=[A-Za-z])(?![^'\"]*['\"][^'\"]*$)")  # sentences, quotes kept whole
+# someone else's words in double quotes: 'she said "i've been saving my pills"' (up to three words name the speaker)
+_QUOTED = re.compile(r"(?P<who>(?:\b[\w']+\s+){0,2}[\w']+)\s+(?:said|says|texted|texts|messaged|wrote|writes|posted|"
+                     r"told me|tells me|goes|was like)(?:\s+(?:to\s+)?(?:me|us))?[,:]?\s*[\"“](?P<quote>[^\"”]{3,300})[\"”]?",
+                     re.I)
 _THIRD_PERSON = re.compile(r"\b(he|she|his|her|him|himself|herself|themselves|themself|their)\b", re.I)
 _OPENING = re.compile(r"^\W*((and|but|so|now|then|today|yesterday|tonight|last night|this morning|honestly|"
                       r"basically|apparently|also)\b\W*)*", re.I)
@@ -36,6 +40,7 @@ class ConversationLanguage:
         self.writer_agency = re.compile(spec["writer_agency"], re.I)
         self.child = re.compile(spec["child"], re.I)
         self.self_harm_act = re.compile(spec["self_harm_act"], re.I)
+        self.overdose_taken = re.compile(spec["overdose_taken"], re.I)
         self.weapon = re.compile(spec["weapon"], re.I)
         self.means = [(re.compile(m["cue"], re.I), m["step"]) for m in spec["means"]]
         self.abuse_kinds = {kind: re.compile(pattern, re.I) for kind, pattern in spec["abuse_kinds"].items()}
@@ -55,6 +60,13 @@ class ConversationLanguage:
 
     def about_someone_else(self, text: str) -> str | None:
         """The words of a risk said about another person (and not also about oneself), else None."""
+        for quoted in _QUOTED.finditer(text):
+            # 'last night she said "i just want to end the pain for good."': her words, her risk; a threat quoted
+            # at the writer ('he said "i'll kill you"') stays theirs
+            risk = explicit_risk(quoted.group("quote"))
+            if risk and self.other.search(quoted.group("who")) and risk[0] != "abuse" \
+                    and not re.search(r"\b(you|your)\b", quoted.group("quote"), re.I):
+                return quoted.group(0).strip()
         for sentence in _SPLIT_QUOTES.split(text):
             risk = self.other_risk.search(sentence)
             if not risk:

@@ -43,6 +43,9 @@ _PATTERNS = {
                r"bridge|sea|wall|tree)|(engine|car) (is )?running\b.{0,40}\b(garage|closed)|(closed|shut) garage\b.{0,40}"
                r"\bengine|life insurance\b.{0,80}\b(better off|without me|when i'?m gone|cover|pay (off|out|for)|payout|worth more)|"
                r"(gun|pistol|rifle)\b.{0,30}\b(in front of me|on the table|in my (hand|mouth)|loaded|to my head)|"
+               # "got my dads old revolver out of the closet. just lookin at it. its loaded"; "one good reason why not"
+               r"(guns?|pistol|rifle|revolver|handgun|shotgun)\b.{0,60}\b(just (look|lookin|looking|staring) at it|"
+               r"(it'?s|its) loaded|sit here with it)|"
                r"(i'?d|i would|id) (much )?rather (be dead|die)|rather (be dead|die) than)",
     "self_harm": r"\b(cut(ting)? my ?self|hurt(ing)? my ?self|harm(ing)? my ?self|self[- ]harm\w*|burn(ing)? my ?self|"
                  r"starv(e|ing) my ?self|hit(ting)? my ?self|until (it|they|i|my \w+) bleeds?|deserve (the )?pain|"
@@ -53,7 +56,11 @@ _PATTERNS = {
                  r"wrists? (are|is) (a mess|cut|bleeding)|bang(ing|ed)? my head (against|on|into)|"
                  r"(razor|blade)s?\b.{0,40}\b(arms?|thighs?|wrists?|skin|legs?|marks|bleed|feel (empty|nothing)|used it)|"
                  r"(scratch|scratching|scratched|carv\w+) (my|into my) (arms?|thighs?|wrists?|skin|legs?) with|"
-                 r"relapsed?\b.{0,25}\b(razor|blade|cutting|knife))",
+                 r"relapsed?\b.{0,25}\b(razor|blade|cutting|knife)|"
+                 # "but yeah i cut. thats why the hoodies", "went deeper than usual", "used a lighter on my arm"
+                 r"(yeah,? |and |still |i )i cut(?=\s*([.,!;]|$|\s+(again|deeper|tonight|last night|myself)\b))|"
+                 r"\bi cut (again|deeper)\b|went (a lot |much )?deeper (than usual|than before|this time)|"
+                 r"(lighter|lighters|cigarettes?) on my (arms?|skin|wrists?|legs?|thighs?|hands?))",
     "abuse": r"\b((hits?|beats?|chokes?|rapes?|rap(ed|ing)|abus\w+|molest\w*|touch(es|ed)|hurts|forces) me|(am|was|being|got) "
              r"(abused|raped|molested|beaten)|threat(ens?|ened) to (kill|hurt) me|"
              r"(said|says|swore) (he|she|they)'?(d| would| will|'ll) (kill|hurt|shoot|stab|put a bullet in) (me|us)|"
@@ -63,6 +70,11 @@ _PATTERNS = {
              r"(kicked|punched|slapped|shoved|kicks|punches|slaps) me\b|(make|making) me pay|"
              r"(will|it'?ll|itll|gonna) be (my face|me) next|not allowed to (see|talk to|leave)|"
              r"tracks? my (location|phone)|knows where i live|"
+             # a threat of violence over a debt: "theyll break my legs by friday"
+             r"(break|breaking|broke|smash) (my|both my) (legs|arms|knees|fingers|hands|face)|"
+             # a threat quoted: 'my husband said "i will kill you if you leave"'
+             r"(said|says|texted|told me|screamed|yelled)\W{0,4}(i'?ll|i will|i'?m gonna|im gonna|i'?m going to) "
+             r"(kill|hurt|shoot|stab|strangle) you|"
              # stalking: following, turning up, new accounts after a block, pictures of the home
              r"(is|keeps?|kept|been) (following|stalking) me|(keeps?|kept) (showing|turning) up (at|outside)|"
              r"shows up (at|outside) my (work|gym|house|home|flat|apartment|school|job)|"
@@ -131,7 +143,11 @@ _PASSIVE = re.compile(
     r"(gone|here|around|dead)|(not|stop) exist(ing)? any ?more|"
     r"(feel like|thinking (about|of)|think about|want to) (just )?(ending|end) (things|it|everything)\b|"
     r"my life is (over|ruined|finished)\b|"
-    r"(won'?t|will not|wont) need (them|it|this|that|my \w+|any of (it|this|them)) where (i'?m|im|i am) going)", re.I)
+    r"(won'?t|will not|wont) need (them|it|this|that|my \w+|any of (it|this|them)) where (i'?m|im|i am) going|"
+    # goodbyes: letters "so everything's said", belongings given away (a check-in asks; moving house is not ruled out)
+    r"(wrote|written|writing|left) (\w+ )?(letters?|notes?) (to|for)\b.{0,60}\b(everything'?s said|everything is said|"
+    r"after i'?m (gone|dead)|when i'?m gone|goodbye)|(giving|gave|given) (away )?(all (of )?)?my\b.{0,50}\baway\b|"
+    r"give me (one|1|a|a single) good (reas\w*|reson) (why not|not to)\b)", re.I)
 
 
 def explicit_risk(text: str) -> tuple[str, str] | None:
@@ -153,7 +169,9 @@ _FOLLOW_UP = re.compile(
     r"(it'?s|they'?re) (here|ready|with me|in my (bag|pocket|hand|car))|"
     # the method, once risk is on the table: "the car is the only way i'd do it", "that's how i would do it"
     r"(only )?(way|how) i'?d do it|(way|how) i (would|will|'ll|am going to|'m going to|plan to) do it|"
-    r"i'?d do it (with|by))\b", re.I)
+    r"i'?d do it (with|by)|"
+    # after pills were taken: "ok im just gonna lie down", "will i be ok if i sleep it off?"
+    r"sleep it off|(just )?(gonna|going to) (lie|lay) down)\b", re.I)
 # the first words of an answer to "are you having thoughts of ending your life …?"
 _YES = re.compile(r"^\W*(yes|yeah|yea|yep|yup|ya|sometimes|i am|i do|i have|i guess|maybe|kind of|kinda|sort of|"
                   r"a (bit|little)|honestly,? yes|probably|often|every day|most days|all the time)\b", re.I)
