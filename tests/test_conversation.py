@@ -1105,3 +1105,22 @@ def test_a_question_of_the_same_intent_is_not_asked_twice(fresh_agent):
     ctx = SimpleNamespace(state=state, known_text="we had a fight about money at my party")
     assert composer._already_answered(ctx, index["Who in the family, if anyone, do you feel able to talk to about this?"])
     assert not composer._already_answered(ctx, index["How have you been sleeping lately, with all of this going on?"])
+
+
+def test_lines_presuming_pictures_an_eviction_or_a_death_wait_for_them(fresh_agent):
+    """Round 45: a streamer mocked in clips ('they clip stuff and post it') heard 'Even if you once shared intimate
+    pictures…'; a rent rise heard 'If you get a court or eviction notice…' and 'Facing the loss of your home…'; 'the
+    lab freezer died' heard 'I'm so sorry for your loss.'"""
+    composer = fresh_agent.composer
+    composer.setup()
+    trolls = "a few accounts keep spamming my chat about how i look, and they clip stuff and post it to make fun of me"
+    assert composer.presumes("Even if you once shared intimate pictures with someone, that never means you deserve "
+                             "this; using them as a threat is what's wrong.", trolls)
+    assert not composer.presumes("Even if you once shared intimate pictures with someone, that never means you "
+                                 "deserve this.", "he says he'll post my nudes unless i pay")
+    rent = "my landlord put the rent up 180 a month and ive been putting the difference on my credit card"
+    assert composer.presumes("Facing the loss of your home is frightening, and it's hard to think about anything "
+                             "else.", rent)
+    assert not composer.presumes("Facing the loss of your home is frightening.", "we got an eviction notice today")
+    assert composer.events.new("the lab freezer died over the holiday weekend and nobody noticed", []) == []
+    assert composer.events.new("my dad died last month", [])

@@ -231,9 +231,10 @@ class GroundedComposer:
             return CRISIS  # just after a suicidal or self-harm disclosure: only lines written for that moment
         if state.safety.about_someone_else:
             return SOMEONE_AT_RISK  # set by safety: the conversation is about helping another person
-        if state.safety.category == ABUSE and state.safety.escalations:
+        if state.safety.category == ABUSE and state.safety.escalations and state.safety.check_in_answer != "no":
             # "he threw a bottle at me, he's in the next room": the talk is of that danger now (round c45 asked how
-            # it was affecting her sleep); its written help answers "what do i do if he comes in here?"
+            # it was affecting her sleep); its written help answers "what do i do if he comes in here?" (unless they
+            # said no danger: "whoa, she's not violent, she's just a lot")
             return HARASSMENT
         if state.event_problem and state.event_problem not in state.ruled_out:
             # "my mom died a couple of months ago. is it normal…": met as grief, and so is "i couldnt even be with
@@ -783,9 +784,10 @@ class GroundedComposer:
         safety = ctx.state.safety
         danger = HARASSMENT in {problem, ctx.state.problem} or safety.escalations or safety.check_ins \
             or safety.category in {ABUSE, "harm_to_others"}
-        if decision is not None and danger and decision.line[0].startswith("decision:any_"):
-            # "should i just pay? they said by tonight": a choice of no known kind is not weighed as any other
-            # ("It may well be worth it…") where there is a danger; the written help about it answers, or nothing
+        if decision is not None and danger:
+            # "should i just pay? they said by tonight", "should i just leave town?" (a threat by friday): a choice
+            # is not weighed as any other ("It may well be worth it…", "give it a few days") where there is a
+            # danger; the written help about it answers, or nothing
             return None
         return decision
 

@@ -82,7 +82,10 @@ class CrisisDetector:
     # in 15 role-play turns about jealousy, dating or a complaint, all under 0.1 read whole; of the 129 held-out
     # risk messages that reach a check-in on the head alone, 128 read 0.1 or more whole (tests/data/crisis_*.tsv)
     WHOLE_MESSAGE_FLOOR = 0.1
-    ABUSE_HEAD = 0.98
+    # round 45 (24 fresh everyday cards): a mother-in-law's key, online trolls after "nobody's threatening me", a
+    # lawyer for an inheritance row read as abuse at 0.985-0.991 and got the domestic-violence reply; the abuse told
+    # in crisis round 45 past this bar or in explicit words ("threw a bottle at me", "uses his belt")
+    ABUSE_HEAD = 0.995
     # a person already perceived as sad or afraid gets the benefit of the doubt sooner (recall first)
     DISTRESS_LABELS = {"sadness", "fear"}
     DISTRESS_MARGIN = 0.05
@@ -209,7 +212,9 @@ class CrisisDetector:
                                     reason=f"still close to the risk raised earlier (p={probability:.2f})")
         # asked once already (only a new explicit sign, above, brings it up again), or "(and no im not gonna hurt
         # myself, …) im just scared": they have just said what a check-in would ask
-        why_not_ask = "already asked in this conversation" if state.check_in_asked else \
+        # (a "no" to the crisis reply counts: "whoa, it's a figure of speech" then "any drills for 11-year-olds?" was
+        # asked about ending their life two turns later, round c45)
+        why_not_ask = "already asked in this conversation" if state.check_in_asked or said_no else \
             "says there is no risk in this message" if self.language.denial.search(text) else None
         if why_not_ask:
             resembles = probability >= self.check_in_threshold

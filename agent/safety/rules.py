@@ -72,6 +72,18 @@ _PATTERNS = {
              r"tracks? my (location|phone)|knows where i live|"
              # a threat of violence over a debt: "theyll break my legs by friday"
              r"(break|breaking|broke|smash) (my|both my) (legs|arms|knees|fingers|hands|face)|"
+             # "he threw a bottle at me earlier", "when he gets mad he uses his belt", "i said stop and he didnt"
+             r"(threw|throws|thrown|hurled) (a |the |his |her |my )?(bottle|glass|plate|phone|chair|cup|mug|shoe|remote|"
+             r"knife|lamp|bowl|vase|keys|things|stuff|punches)( \w+)? at me|(he|she|they) (uses|used) (his|her|their|a|the) "
+             r"belt|(said|told (him|her|them)) (no|stop)\b.{0,25}\b(he|she|they) (didn'?t|did not|kept going|"
+             r"wouldn'?t stop|did it anyway)|"
+             # coercive control: the phone, the money, permission to go out
+             r"(husband|wife|boyfriend|girlfriend|partner|bf|gf|fianc\w*) (checks|reads|goes through|takes) my phone|"
+             r"(took|takes) my (bank ?card|wages|salary|paycheck)\b|controls (all )?(of )?(my|the|our) money|"
+             r"keeps all (of )?my (money|wages|salary)|"
+             r"(no|don'?t have( any)?) access to (any|my|our|a) (bank|money|account)|(have to|must|need to) ask (him|her) "
+             r"(before|if|for permission|to let me) (i )?(leave|go out|can go|see)|(have to|must) send (him|her) "
+             r"(photos|pictures|pics|my location)|"
              # a threat quoted: 'my husband said "i will kill you if you leave"'
              r"(said|says|texted|told me|screamed|yelled)\W{0,4}(i'?ll|i will|i'?m gonna|im gonna|i'?m going to) "
              r"(kill|hurt|shoot|stab|strangle) you|"
