@@ -133,6 +133,10 @@ class CrisisDetector:
             # every time the ref blows the whistle": a plain denial answers explicit words too (round c45 kept the
             # crisis lines three turns after it); a bare "no" does not
             or (recent[-1].escalate and state.check_in_answer != "no" and bool(self.language.denial.search(text))))
+        # "lol what. no, obviously not, it's what sisters say" after "i could strangle my brother": laughed off
+        laughed_off = bool(recent) and recent[-1].escalate and state.check_in_answer != "no" \
+            and self.language.laughed_off(text)
+        just_asked = just_asked or laughed_off
         read = self.language.readable(text)  # denials and figures of speech taken out
         about_other = self.language.about_someone_else(read)
         explicit = explicit_risk(read) or (at_risk and follow_up_risk(read))
@@ -153,7 +157,7 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, category="someone_else",
                                     reason=f"worried about someone else: '{about_other}'")
         if just_asked:
-            answer = self.language.check_in_answer(text)
+            answer = "no" if laughed_off else self.language.check_in_answer(text)
             if answer in {"yes", "unclear"}:
                 # the question asked about ending their life or hurting themselves: a yes is that, not "others"
                 asked_about = recent[-1].category if recent[-1].category in SELF_RISK else "suicide"
@@ -187,7 +191,9 @@ class CrisisDetector:
         distressed = emotion is not None and emotion.vad.valence < 0
         # abuse on the head's reading alone needs more than the usual bar: "he keeps taking my car and my mom
         # defends him" read as abuse at p 0.96 (a denial role-play); explicit words need no head at all
-        bar = max(threshold, self.ABUSE_HEAD) if category == "abuse" else threshold
+        # … and so does harm to others: "i need my manager to back off lol", "whichever I pick will just push him
+        # further away" read as harm to others at 0.963-0.966 (round 46)
+        bar = max(threshold, self.ABUSE_HEAD) if category in ONGOING_DANGERS else threshold
         danger_from_or_to_others = category in {"abuse", "harm_to_others"} and distressed and probability >= bar
         near_certain = max(self.HEAD_ESCALATE, self.escalate_threshold)  # a stricter configured threshold wins
         if category in SELF_RISK and state.category in ONGOING_DANGERS and not passive_risk(read) \

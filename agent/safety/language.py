@@ -41,6 +41,7 @@ class ConversationLanguage:
         self.child = re.compile(spec["child"], re.I)
         self.self_harm_act = re.compile(spec["self_harm_act"], re.I)
         self.overdose_taken = re.compile(spec["overdose_taken"], re.I)
+        self.joking = re.compile(spec["joking"], re.I)
         self.weapon = re.compile(spec["weapon"], re.I)
         self.means = [(re.compile(m["cue"], re.I), m["step"]) for m in spec["means"]]
         self.abuse_kinds = {kind: re.compile(pattern, re.I) for kind, pattern in spec["abuse_kinds"].items()}
@@ -131,6 +132,12 @@ class ConversationLanguage:
         opening = _OPENING.sub("", sentence)
         subject = self.other.match(opening)
         return bool(subject) and not _FIRST_PERSON_SUBJECT.search(sentence)
+
+    def laughed_off(self, text: str) -> bool:
+        """A no said with a laugh or as a figure of speech in the message's first words ("lol what. no, obviously not,
+        it's what sisters say", "lmao no man, it's a joke")."""
+        return bool(self.joking.search(text)) and bool(
+            re.search(r"\b(no|nope|nah|obviously not|of course not|god no)\b", text[:80], re.I))
 
     def check_in_answer(self, text: str) -> str | None:
         """yes / no / unclear for an answer to "are you having thoughts of ending your life…?", None if it does not
