@@ -141,9 +141,9 @@ class CrisisDetector:
         about_other = self.language.about_someone_else(read)
         # pills already taken are explicit whatever else the message says ("its not like that. i took a lot of my
         # sleepin tablets with the wine", round 46: the denial was heard and the overdose was not)
-        overdose = self.language.overdose_taken.search(read)
+        overdose = self.language.pills_taken(read)
         explicit = explicit_risk(read) or (at_risk and follow_up_risk(read)) \
-            or (("suicide", overdose.group(0)) if overdose else None)
+            or (("suicide", overdose) if overdose else None)
         if explicit and not about_other:
             category, words = explicit
             said_in = min((s for s in sentences(read) if words.lower() in s.lower()), key=len, default=read)

@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from .rules import answers_yes, explicit_risk, sentences
+from .rules import answers_yes, explicit_risk, is_topic, sentences
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+|\s*[;\n]\s*|,\s+(?:but |and )?")
 _SPLIT_QUOTES = re.compile(r"(?<=[.!?])\s+(?=[A-Za-z])(?![^'\"]*['\"][^'\"]*$)")  # sentences, quotes kept whole
@@ -132,6 +132,18 @@ class ConversationLanguage:
         opening = _OPENING.sub("", sentence)
         subject = self.other.match(opening)
         return bool(subject) and not _FIRST_PERSON_SUBJECT.search(sentence)
+
+    def pills_taken(self, text: str) -> str | None:
+        """The words of pills the writer says they took in a dangerous amount ("i took a lot of my sleeping tablets"),
+        else None; not the topic ("my exam covers overdose symptoms") nor someone else ("my friend took…")."""
+        if is_topic(text):
+            return None
+        for match in self.overdose_taken.finditer(text):
+            before = text[max(0, match.start() - 16):match.start()].lower()
+            if not match.group(0).lower().startswith(("overdos", "od")) \
+                    and re.search(r"\b(i|i'?ve|ive|i have)( just| already)?\s*$", before):
+                return match.group(0)
+        return None
 
     def laughed_off(self, text: str) -> bool:
         """A no said with a laugh or as a figure of speech in the message's first words ("lol what. no, obviously not,
