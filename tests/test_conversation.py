@@ -182,6 +182,10 @@ def test_a_line_never_brings_in_people_or_situations_they_did_not_mention(fresh_
     assert not composer.presumes("Losing a job is a shock.", "i got laid off on friday")
     afraid = "i'm scared i'll lose my job, they keep cutting pay"  # a fear is not a dismissal
     assert composer.presumes("If you were fired, it can help to ask for the reasons in writing.", afraid)
+    # round 46: "a few minutes away from your screen or desk" to a home carer who drives and a night receptionist
+    desk = "Short breaks during the day, even a few minutes away from your screen or desk, can help you keep going."
+    assert composer.presumes(desk, "i panic once the tester gets in the car. how do people stop freezing up?")
+    assert not composer.presumes(desk, "i'm at my desk answering emails from 8 till 8")
     for text in [known, "i just reread my notes and nothing sticks", "what should i do?"]:
         reply = fresh_agent.respond(text).reply.text
         assert not re.search(r"\b(family|parents|coworkers?|boss|manager|partner)\b", reply, re.I), reply
@@ -250,6 +254,8 @@ def test_a_question_about_themselves_is_met_as_asked(fresh_agent, question):
     fresh_agent.respond("my back has hurt for years and the surgery got cancelled")
     turn = fresh_agent.respond(question)
     bank = fresh_agent.composer.bank
+    if turn.reply.utterances[0].startswith("judgment:"):  # their own word answered ("You're not overreacting…")
+        return
     first = bank[bank.by_id[turn.reply.utterances[0]]]
     assert first.kind == "answer", turn.reply.text
 
@@ -459,12 +465,16 @@ def test_a_doubt_that_asks_nothing_is_not_met_as_a_question(settings, fresh_agen
 
 
 @pytest.mark.parametrize("text", ["He was waiting for me to die so he could inherit it. Can you imagine.",
-                                  "she told everyone at work. who does that?", "how could he say that to me??"])
+                                  "she told everyone at work. who does that?", "how could he say that to me??",
+                                  # round 46: "I'd rather be honest than guess" to a clause that asks nothing
+                                  "honestly i just dread going home lately. which is a grim thing to say about your "
+                                  "own flat"])
 def test_a_rhetorical_question_is_heard_not_answered(settings, text):
     """Round 32: '…he only married me for my money. Can you imagine.' got 'That's a fair question, and I'd rather not
     guess at it from here'."""
     assert DialogueActs(settings.data_dir).questions(text) == []
     assert DialogueActs(settings.data_dir).questions(text + " can you imagine what to do now?") != []
+    assert DialogueActs(settings.data_dir).questions(text + " which is better, staying or going?") != []
 
 
 def test_is_it_dumb_to_is_answered_in_its_own_word(fresh_agent):

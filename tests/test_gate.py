@@ -82,3 +82,13 @@ def test_feelings_the_person_showed_may_be_named(gate):
                           user_valence=-0.4, user_emotion="neutral").passed
     assert gate.check("How long have you had trouble sleeping before exams?", user, strategy="Question",
                       user_valence=-0.4, user_emotion="fear").passed
+
+
+def test_stressful_is_a_feeling_the_person_must_show():
+    """Round 46: 'That sounds like a really stressful situation.' to a man missing his best mate's Sunday calls, who
+    answered "stressful's not really the word, it's more like... sad?"."""
+    from agent.planner.gate import presumed_feelings
+
+    line = "That sounds like a really stressful situation."
+    assert presumed_feelings(line, "my best mate used to phone every sunday and now he doesn't", "sadness") == ["fear"]
+    assert presumed_feelings(line, "work has me so stressed i can't sleep", "sadness") == []

@@ -25,12 +25,14 @@ import numpy as np
 
 from ..affect.strategy import StrategyChoice
 from ..embeddings import Embedder
+from ..safety.detector import ONGOING_DANGERS
 from ..types import AgentEmotion, DialogueState, Plan, ReplyInfo, UserState
 from .bank import GENERAL, KIND_STRATEGY, ResponseBank
 from .decision import Decision, DecisionReader, lemma_tables
 from .dialogue import SENTENCE_END, DialogueTracker
 from .esconv_text import details_fit
 from .gate import ASKS_WHEN, SAID_WHEN, presumed_feelings
+from .judgment import JudgmentReader
 from .raising import RaisingReader
 from .ranker import DialogueQuery
 from .restate import Restater
@@ -65,7 +67,7 @@ SOMEONE_AT_RISK = "someone_at_risk"
 CRISIS, CRISIS_TURNS = "crisis", 3
 SAFETY_FRAMES = {CRISIS, SOMEONE_AT_RISK}  # where only lines written for that moment are said
 HARASSMENT = "harassment"  # threats, stalking, image abuse: the troubles whose choices are not weighed like any other
-ABUSE = "abuse"  # safety's category for a danger from someone else
+ABUSE = "abuse"  # safety's category for a danger from someone else (one of ONGOING_DANGERS)
 MAX_EVENTS = 2              # events named back in one reply
 QUESTION_ALONE_WORDS = 9   # a question shorter than this is read with the sentence before it
 CONTEXT_WORDS = 4          # … unless that sentence is as short as "yeah ok."
@@ -144,6 +146,7 @@ class GroundedComposer:
         self.events = self.tracker.events
         self.decisions = DecisionReader(self.data_dir)
         self.raising = RaisingReader(self.data_dir)
+        self.judgments = JudgmentReader(self.data_dir)
         self.urgent = UrgentCare(self.data_dir)
         self.decisions.warm()
         self.restater = Restater(self.data_dir)
@@ -781,15 +784,41 @@ class GroundedComposer:
         if not questions:
             return None
         decision = self.decisions.answer(questions, ctx.user_text, ctx.known_text, ctx.state.used)
-        safety = ctx.state.safety
-        danger = HARASSMENT in {problem, ctx.state.problem} or safety.escalations or safety.check_ins \
-            or safety.category in {ABUSE, "harm_to_others"}
-        if decision is not None and danger:
+        if decision is not None and self._in_danger(ctx, problem):
             # "should i just pay? they said by tonight", "should i just leave town?" (a threat by friday): a choice
             # is not weighed as any other ("It may well be worth it…", "give it a few days") where there is a
             # danger; the written help about it answers, or nothing
             return None
         return decision
+
+    @staticmethod
+    def _in_danger(ctx: TurnContext, problem: str) -> bool:
+        """Threats, abuse, or crisis lines said in this conversation: no choice or judgment weighed as any other."""
+        safety = ctx.state.safety
+        return HARASSMENT in {problem, ctx.state.problem} or bool(safety.escalations or safety.check_ins) \
+            or safety.category in ONGOING_DANGERS
+
+    def judgment(self, ctx: TurnContext, problem: str) -> tuple[str, str] | None:
+        """(utterance id, text): the answer to "is it selfish to…?", "am i overreacting?" (judgment.py), unless a
+        written answer was made for a question this very like it, or there is a danger in the conversation."""
+        if problem in SAFETY_FRAMES or ctx.state.act in {"greeting", "thanks", "closing"} \
+                or self._in_danger(ctx, problem):
+            return None
+        asked = self.tracker.acts.asked(ctx.user_text)
+        questions = list(dict.fromkeys(([ctx.state.open_question] if ctx.state.open_question else []) + asked[::-1]))
+        found = self.judgments.answer(questions, ctx.user_text, ctx.state.used)
+        if found is None:
+            return None
+        judgment, line = found
+        index = self.answer(ctx, judgment.question, problem, [])
+        alike = self.judgement_alike.get(judgment.word, [judgment.word])
+        # … and that answer meets their own word ("is it bad that im hiding it from her?" is not met by "It isn't
+        # paranoid to be scared for someone you love", written for "am i being paranoid…?", round 46)
+        if index is not None and self.bank[index].kind == "answer" \
+                and self._listed_similarity(ctx, index, judgment.question) >= STRONG_ANSWER \
+                and any(re.search(rf"\b{re.escape(word)}\b", self.bank[index].text, re.I) for word in alike):
+            return None
+        return line
 
     def urgent_care(self, ctx: TurnContext) -> tuple[str, str] | None:
         """(utterance id, text): where to get help now, when the conversation names a medical emergency (urgent.py);
@@ -944,6 +973,10 @@ class GroundedComposer:
                 if sum(len(t.split()) for t in texts()) + len(worry[1].split()) <= self.max_words + DECISION_EXTRA_WORDS:
                     yield say(worry[0], "affirmation", worry[1])
                 kinds = [k for k in kinds if k != "question"]
+        elif (judged := self.judgment(ctx, problem)) is not None:
+            # "is it selfish to not want to go?", "is that weird?": their own word answered first
+            kinds = [k for k in kinds[1:] if k not in {"suggestion", "information"}]
+            yield say(judged[0], "answer", judged[1])
         elif ctx.state.open_question and (how_to_say := self.how_to_say(ctx, problem)) is not None:
             # "how do i even bring it up with her without a fight?": how to say it, to the one it is said to
             kinds = [k for k in kinds[1:] if k not in {"suggestion", "question"}]

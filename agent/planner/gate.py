@@ -34,7 +34,7 @@ LEAK_NGRAM = 6  # a run of this many words copied from the hidden prompt counts 
 # allowed once the person's own words or their perceived emotion show it. Not data/emotion_words.json: that list is
 # read only inside "I'm …" frames, so it can hold words ("down", "upset", "hurt") that are everywhere in replies
 FEELING_FAMILIES = {
-    "fear": re.compile(r"\b(anxious|anxiety|worried|worry|worrying|nervous|scared|afraid|frightened|panic\w*|stress(ed)?)\b", re.I),
+    "fear": re.compile(r"\b(anxious|anxiety|worried|worry|worrying|nervous|scared|afraid|frightened|panic\w*|stress(ed|ful)?)\b", re.I),
     "sadness": re.compile(r"\b(sad|sadness|depressed|depression|heartbroken|griev\w*|grief|miserable|devastated)\b",
                           re.I),
     "anger": re.compile(r"\b(angry|anger|mad|furious|frustrat\w+|annoyed|resent\w*)\b", re.I),

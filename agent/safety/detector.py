@@ -183,6 +183,12 @@ class CrisisDetector:
             # is read in the writer's own words, or where the head is sure and the writer is the one acting
             # ("been planning to take my dad's gun in on monday")
             probability, category = 0.0, "none"
+        near_certain = max(self.HEAD_ESCALATE, self.escalate_threshold)  # a stricter configured threshold wins
+        if category == "harm_to_others" and probability < near_certain and not self.language.harm_by_writer(read) \
+                and not self.language.violence.search(read):
+            # short of near certain, no word of violence, no urge the writer names: "i need my manager to back off
+            # lol" (0.966), "should i push harder … or give him space?" (0.963) got the harm-to-others reply (round 46)
+            probability, category = 0.0, "none"
         if probability >= self.escalate_threshold and category in SELF_RISK \
                 and self.language.only_about_others(sentence):
             # "he posted a goodbye and isn't answering": the head hears the risk, the words say whose it is
@@ -200,7 +206,6 @@ class CrisisDetector:
         # need my manager to back off lol" at 0.966, are the price)
         bar = max(threshold, self.ABUSE_HEAD) if category == "abuse" else threshold
         danger_from_or_to_others = category in {"abuse", "harm_to_others"} and distressed and probability >= bar
-        near_certain = max(self.HEAD_ESCALATE, self.escalate_threshold)  # a stricter configured threshold wins
         if category in SELF_RISK and state.category in ONGOING_DANGERS and not passive_risk(read) \
                 and emotion is not None and emotion.label == "fear":
             # "I'm scared to go home now that he knows where I live", after the stalking came up: the head hears a
@@ -289,7 +294,7 @@ class CrisisDetector:
         self.setup()
         earlier = state.escalations if state is not None else 0
         step = self.language.means_step(message) if category in SELF_RISK and earlier else None
-        overdose = category in SELF_RISK and bool(self.language.overdose_taken.search(conversation))
+        overdose = category in SELF_RISK and self.language.overdosed(conversation)
         urgent = [line for line in self._replies["follow_up_overdose"] if line not in said_before] if overdose else []
         if earlier and urgent:  # "will i be ok if i just sleep it off?": the emergency before anything else
             return " ".join(urgent[0].split())

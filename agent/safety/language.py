@@ -24,6 +24,7 @@ _OPENING = re.compile(r"^\W*((and|but|so|now|then|today|yesterday|tonight|last n
                       r"basically|apparently|also)\b\W*)*", re.I)
 _WRITTEN = re.compile(r"(texted|texts|messaged|wrote|writes|posted|posts|typed)\b", re.I)  # words they sent
 _FIRST_PERSON_SUBJECT = re.compile(r"\b(i|i'm|im|i've|i'd|i'll|myself)\b", re.I)
+_OWN_OVERDOSE = re.compile(r"\b(i|i'?ve|ive|i have|i think i|i might have)( just| already)? (overdosed|od'?d)\b", re.I)
 
 
 class ConversationLanguage:
@@ -43,6 +44,7 @@ class ConversationLanguage:
         self.overdose_taken = re.compile(spec["overdose_taken"], re.I)
         self.joking = re.compile(spec["joking"], re.I)
         self.weapon = re.compile(spec["weapon"], re.I)
+        self.violence = re.compile(spec["violence"], re.I)
         self.means = [(re.compile(m["cue"], re.I), m["step"]) for m in spec["means"]]
         self.abuse_kinds = {kind: re.compile(pattern, re.I) for kind, pattern in spec["abuse_kinds"].items()}
 
@@ -144,6 +146,11 @@ class ConversationLanguage:
                     and re.search(r"\b(i|i'?ve|ive|i have)( just| already)?\s*$", before):
                 return match.group(0)
         return None
+
+    def overdosed(self, conversation: str) -> bool:
+        """The writer has taken pills in a dangerous amount or says they overdosed ("i took a lot of my sleeping
+        tablets", "i think i od'd"): not a friend who did, nor overdose as a topic."""
+        return bool(self.pills_taken(conversation)) or bool(_OWN_OVERDOSE.search(conversation))
 
     def laughed_off(self, text: str) -> bool:
         """A no said with a laugh or as a figure of speech in the message's first words ("lol what. no, obviously not,

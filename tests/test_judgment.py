@@ -1,0 +1,82 @@
+"""Judgment questions: the person's own word is answered, by what it judges (judgment.py)."""
+from __future__ import annotations
+
+import pytest
+
+from agent.planner.judgment import JudgmentReader
+
+
+@pytest.fixture(scope="module")
+def reader(settings):
+    return JudgmentReader(settings.data_dir)
+
+
+@pytest.mark.parametrize("question, message, word, kind", [
+    # round 46 (card_g01): met "It isn't paranoid to be scared for someone you love"
+    ("is it bad that im hiding it from her?",
+     "and i havent even told my mum yet, shes 81. is it bad that im hiding it from her?", "bad", "secret"),
+    # card_g05: "No, it isn't weird; many people listen to saved messages" (she meant calling out of habit)
+    ("is that weird?", "so now i come home and its just empty. i keep grabbing my phone to call her and then "
+                       "remembering. is that weird?", "weird", "habit"),
+    ("is that bad?", "some days im fine and laughing with my friends and then i feel really guilty after. is that bad?",
+     "bad", "feeling"),
+    # card_g06: "That's a fair question, and I'd rather not guess at it from here"
+    ("is that mad?", "honestly im thinking of just not booking a fourth one, the embarrassment is too much. is that mad?",
+     "mad", "stepping_back"),
+    ("is it selfish to not want to go?", "is it selfish to not want to go?", "selfish", "feeling"),
+    ("is that a messed up way to think?", "like if i had a better job she'd just get the surgery. is that a messed up "
+                                          "way to think?", "messed up", "feeling"),
+    # card_g09 and card_g15: a request of someone else
+    ("is it unreasonable to ask him for a payment plan, like 100 a month?",
+     "is it unreasonable to ask him for a payment plan, like 100 a month?", "unreasonable", "request"),
+    ("would that be a weird thing to ask them", "i meant breakfast after my shift. would that be a weird thing to ask "
+                                                "them", "weird", "request"),
+    ("am i overreacting?", "but i keep replaying it. am i overreacting?", "overreacting", "overreacting"),
+    ("Would that be giving up?", "Part of me thinks I should just accept it and stay. Would that be giving up?",
+     "giving up", "giving up"),
+    ("does that make me a bad friend?", "i didnt go to her party. does that make me a bad friend?", "a bad friend",
+     "a bad"),
+])
+def test_what_is_judged_picks_the_answer(reader, question, message, word, kind):
+    judgment, (utterance_id, text) = reader.answer([question], message, [])
+    assert (judgment.word, judgment.kind) == (word, kind), text
+    assert utterance_id.startswith(f"judgment:{kind}:")
+    assert word in text.lower() or kind == "giving up", text
+
+
+@pytest.mark.parametrize("question, message", [
+    ("is it weird that he texts his ex every day?", "is it weird that he texts his ex every day?"),  # not theirs
+    ("is it bad that i drink every night to sleep?", "is it bad that i drink every night to sleep?"),  # a harm
+    ("does that make me a bad mum?", "i shouted at the baby. does that make me a bad mum?"),
+    ("is that weird?", "my sister moved to spain. is that weird?"),  # nothing of theirs judged
+    ("is it normal to feel this lonely?", "is it normal to feel this lonely?"),  # the written answers' question
+    ("should i tell her?", "should i tell her?"),
+])
+def test_what_is_not_answered_here(reader, question, message):
+    assert reader.answer([question], message, []) is None
+
+
+def test_asked_again_it_is_not_said_twice(reader):
+    question = "is it wrong to feel this way?"
+    judgment, first = reader.answer([question], question, [])
+    _, second = reader.answer([question], question, [first[0]])
+    assert second[1] != first[1]
+
+
+def test_in_a_conversation_the_judgment_is_answered(fresh_agent):
+    """Round 46 (card_g03): 'is it selfish to not want to go?' met a line about choosing your own path, and (card_g17)
+    'is that a messed up way to think?' met 'I can't be sure from here, and I'd rather be honest than guess'."""
+    fresh_agent.respond("her parents are in chile and their health is getting worse. she wants us all to move there, "
+                        "me her and the two kids. we're in auckland")
+    turn = fresh_agent.respond("i only speak basic spanish, id have to requalify to work as a sparky over there, my "
+                               "mum is here. and then i feel like a selfish prick for even thinking about that when "
+                               "her parents are sick. is it selfish to not want to go?")
+    assert any(u.startswith("judgment:feeling") for u in turn.reply.utterances), turn.reply.text
+    assert "isn't selfish" in turn.reply.text
+    fresh_agent.reset()
+    fresh_agent.respond("my dog chispa has a bone tumour. the vet says surgery is about 2400 euros and i have no "
+                        "savings")
+    turn = fresh_agent.respond("i feel so guilty that its my lack of money deciding if she lives or not. like if i had a "
+                               "better job she'd just get the surgery. is that a messed up way to think?")
+    assert "isn't messed up" in turn.reply.text and "rather be honest than guess" not in turn.reply.text, \
+        turn.reply.text
