@@ -145,6 +145,9 @@ def test_a_worry_about_how_it_looks_is_met_in_their_word(reader, acts):
     # … and "Asking is usually worth it: the worst likely answer is no" to asking a wife about a suspected affair
     ("should i just ask her straight up or like look at her phone first so i know what im dealing with?", "talk"),
     ("should i ask my boss if i can work from home?", "request"),
+    # round 47: "You get to choose how much to share" (a line for disclosing at work) to telling a father of a layoff
+    ("should i just tell him i got laid off?", "disclose_close"),
+    ("should i tell my mum before the marksheet comes or wait?", "disclose_close"),
 ])
 def test_what_an_option_does_is_read_in_its_words(reader, acts, message, kind):
     assert _decide(reader, acts, message).kinds[0] == kind
