@@ -155,3 +155,11 @@ def test_what_an_option_does_is_read_in_its_words(reader, acts, message, kind):
 
 def test_a_question_about_what_to_believe_is_no_choice(reader, acts):
     assert _decide(reader, acts, "do you think he's right? should i believe him?") is None
+
+
+def test_a_choice_said_before_what_would_you_do_is_weighed(reader):
+    """Round 48 (card_h17): "I'm asking whether I should pay it myself or make Callum take responsibility for it. …
+    What would you do?" got "I'm not in your shoes, so the best choice is yours to make"."""
+    message = ("I have the money. I'm asking whether I should pay it myself or make Callum take responsibility for it. "
+               "If I bail him out I worry he'll never learn. What would you do?")
+    assert reader.options("What would you do?", message) == ["pay it yourself", "make Callum take responsibility for it"]

@@ -36,6 +36,13 @@ def reader(settings):
      "giving up", "giving up"),
     ("does that make me a bad friend?", "i didnt go to her party. does that make me a bad friend?", "a bad friend",
      "a bad"),
+    # round 48 (card_h04, card_h17): a numbness answer to crying more over the dog; "Borrowing from someone close…"
+    ("Is that wrong?", "I've cried more over the dog than I did after the funeral. Is that wrong?", "wrong", "feeling"),
+    ("Is my grief out of proportion?", "Is my grief out of proportion?", "out of proportion", "feeling"),
+    ("Would it be disloyal to Meg to take another dog so soon?", "Would it be disloyal to Meg to take another dog so "
+                                                                 "soon?", "disloyal", "moving_on"),
+    ("Would that be wrong of me, to pay it and not tell him?", "Would that be wrong of me, to pay it and not tell him?",
+     "wrong", "secret"),
 ])
 def test_what_is_judged_picks_the_answer(reader, question, message, word, kind):
     judgment, (utterance_id, text) = reader.answer([question], message, [])
@@ -51,6 +58,9 @@ def test_what_is_judged_picks_the_answer(reader, question, message, word, kind):
     ("is that weird?", "my sister moved to spain. is that weird?"),  # nothing of theirs judged
     ("is it normal to feel this lonely?", "is it normal to feel this lonely?"),  # the written answers' question
     ("should i tell her?", "should i tell her?"),
+    # macular degeneration and a near miss: never "No, it isn't wrong" to driving on
+    ("Would it be so wrong to keep driving till then, or should I hand the licence in now?",
+     "Would it be so wrong to keep driving till then, or should I hand the licence in now?"),
 ])
 def test_what_is_not_answered_here(reader, question, message):
     assert reader.answer([question], message, []) is None

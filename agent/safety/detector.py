@@ -340,7 +340,9 @@ class CrisisDetector:
     def check_in(self) -> str:
         """The sentence added to a reply when the message may hide a risk (SafetyAssessment.check_in)."""
         self.setup()
-        return render(self.prompts_dir, "crisis_check_in", resources=self.resources("suicide"))
+        # the question first, help named in one line: a check-in is asked when unsure ("please call … now" read as an
+        # alarm to people with no risk: 4 of 20 everyday role-plays in round 47 had a check-in); a yes gets it all
+        return render(self.prompts_dir, "crisis_check_in", resources=self.resources("brief"))
 
     def resources(self, category: str = "suicide") -> str:
         self.setup()
