@@ -163,3 +163,16 @@ def test_a_choice_said_before_what_would_you_do_is_weighed(reader):
     message = ("I have the money. I'm asking whether I should pay it myself or make Callum take responsibility for it. "
                "If I bail him out I worry he'll never learn. What would you do?")
     assert reader.options("What would you do?", message) == ["pay it yourself", "make Callum take responsibility for it"]
+
+
+def test_a_rumour_at_work_is_weighed_like_any_choice(fresh_agent):
+    """Round 48 (card_h16): "should i confront him directly? or go to my supervisor?" about a coworker's rumour met
+    "Don't pay or send anything more … report it to the police and the platform" (a sextortion answer)."""
+    fresh_agent.respond("for about a month people go quiet when i walk into the break room. a coworker told me one of "
+                        "the technicians has been telling everyone i'm the one who complained about friday drinks")
+    fresh_agent.respond("it wasn't me. nobody invites me to lunch anymore and someone left a sticky note on my bench "
+                        "that said 'thanks for the fun'")
+    turn = fresh_agent.respond("the guy spreading it is rodrigo. should i confront him directly? or go to my "
+                               "supervisor? or just wait for it to blow over?")
+    assert any(u.startswith("decision") for u in turn.reply.utterances), turn.reply.text
+    assert "police" not in turn.reply.text and "pay" not in turn.reply.text, turn.reply.text

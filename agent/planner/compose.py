@@ -25,7 +25,6 @@ import numpy as np
 
 from ..affect.strategy import StrategyChoice
 from ..embeddings import Embedder
-from ..safety.detector import ONGOING_DANGERS
 from ..types import AgentEmotion, DialogueState, Plan, ReplyInfo, UserState
 from .bank import GENERAL, KIND_STRATEGY, ResponseBank
 from .decision import Decision, DecisionReader, lemma_tables
@@ -67,7 +66,7 @@ SOMEONE_AT_RISK = "someone_at_risk"
 CRISIS, CRISIS_TURNS = "crisis", 3
 SAFETY_FRAMES = {CRISIS, SOMEONE_AT_RISK}  # where only lines written for that moment are said
 HARASSMENT = "harassment"  # threats, stalking, image abuse: the troubles whose choices are not weighed like any other
-ABUSE = "abuse"  # safety's category for a danger from someone else (one of ONGOING_DANGERS)
+ABUSE = "abuse"  # safety's category for a danger from someone else
 MAX_EVENTS = 2              # events named back in one reply
 QUESTION_ALONE_WORDS = 9   # a question shorter than this is read with the sentence before it
 CONTEXT_WORDS = 4          # … unless that sentence is as short as "yeah ok."
@@ -199,6 +198,7 @@ class GroundedComposer:
                               for problem, spec in filters["problem_turns"].items() if not problem.startswith("_")}
         self.question_intents = [stems(words) for name, words in filters["question_intents"].items()
                                  if not name.startswith("_")]
+        self.danger_words = stems(filters["danger_words"]["words"])
         telling = filters["asks_for_the_telling"]
         self.asks_for_the_telling, self.told_at_length = stems(telling["line"]), telling["max_words"]
         anyone, esconv = self.bank.problem == GENERAL, self.bank.from_esconv
@@ -791,12 +791,14 @@ class GroundedComposer:
             return None
         return decision
 
-    @staticmethod
-    def _in_danger(ctx: TurnContext, problem: str) -> bool:
-        """Threats, abuse, or crisis lines said in this conversation: no choice or judgment weighed as any other."""
+    def _in_danger(self, ctx: TurnContext, problem: str) -> bool:
+        """Threats, stalking, image abuse, or crisis lines said in this conversation: no choice or judgment weighed as
+        any other. A rumour at work, or a reading that only resembles abuse, is not one ("someone left a sticky note on
+        my bench that said 'thanks for the fun'" left "should i confront him or go to my supervisor?" to a sextortion
+        answer, round 48)."""
         safety = ctx.state.safety
-        return HARASSMENT in {problem, ctx.state.problem} or bool(safety.escalations or safety.check_ins) \
-            or safety.category in ONGOING_DANGERS
+        harassed = HARASSMENT in {problem, ctx.state.problem} and bool(self.danger_words.search(ctx.known_text))
+        return harassed or bool(safety.escalations or safety.check_ins)
 
     def judgment(self, ctx: TurnContext, problem: str) -> tuple[str, str] | None:
         """(utterance id, text): the answer to "is it selfish to…?", "am i overreacting?" (judgment.py), unless a

@@ -183,11 +183,16 @@ class CrisisDetector:
             # is read in the writer's own words, or where the head is sure and the writer is the one acting
             # ("been planning to take my dad's gun in on monday")
             probability, category = 0.0, "none"
+        if category == "abuse" and not self.language.abuse_words.search(read):
+            # no word of abuse, control, fear or threat: "nobody invites me to lunch anymore and someone left a sticky
+            # note on my bench that said 'thanks for the fun'" read as abuse at 0.996 (round 48)
+            probability, category = 0.0, "none"
         near_certain = max(self.HEAD_ESCALATE, self.escalate_threshold)  # a stricter configured threshold wins
-        if category == "harm_to_others" and probability < near_certain and not self.language.harm_by_writer(read) \
+        if category == "harm_to_others" and not self.language.harm_by_writer(read) \
                 and not self.language.violence.search(read):
-            # short of near certain, no word of violence, no urge the writer names: "i need my manager to back off
-            # lol" (0.966), "should i push harder … or give him space?" (0.963) got the harm-to-others reply (round 46)
+            # no word of violence or its means, no urge the writer names: "i need my manager to back off lol" (0.966),
+            # "should i push harder … or give him space?" (0.963, round 46), "i guess id hope it gets me out of the
+            # house" (0.996, round 48) got the harm-to-others reply; every held-out threat has such a word
             probability, category = 0.0, "none"
         if probability >= self.escalate_threshold and category in SELF_RISK \
                 and self.language.only_about_others(sentence):
@@ -253,7 +258,10 @@ class CrisisDetector:
             return SafetyAssessment(risk_level="low", escalate=False, category=category,
                                     reason=f"some resemblance to a {category} risk (p={probability:.2f})")
         if probability >= threshold:  # the head's own escalation point: for suicide and self-harm, ask directly
-            if distressed and whole >= self.WHOLE_MESSAGE_FLOOR:
+            # … where the message has a word near that danger (a means, a goodbye, a body, despair): "i've got myself
+            # into a bit of a mess with money and family and i haven't told anyone yet" (0.99) and a biopsy wait were
+            # asked about ending their life (round 48); every held-out risk message in this band has one
+            if distressed and whole >= self.WHOLE_MESSAGE_FLOOR and self.language.risk_words.search(read):
                 # not sure enough to take over the turn, too close to let pass: answer, and ask
                 return SafetyAssessment(risk_level="low", escalate=False, check_in=True, category=category,
                                         reason=f"distressed, and may hide a {category} risk (p={probability:.2f}): "
