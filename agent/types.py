@@ -75,6 +75,7 @@ class SafetyAssessment(BaseModel):
     check_in_answer: Literal["none", "no", "yes", "unclear"] = Field(
         "none", description="how this message answered the check-in question asked the turn before")
     explicit: bool = Field(False, description="escalated on explicit words, not on the head's reading alone")
+    overdose: bool = Field(False, description="pills already taken in a dangerous amount: a medical emergency")
 
 
 class SafetyState(BaseModel):
@@ -87,6 +88,8 @@ class SafetyState(BaseModel):
     category: str = "none"
     about_someone_else: bool = False
     crisis_turn: int | None = Field(None, description="the last turn that escalated for suicide or self-harm")
+    overdose: bool = Field(False, description="they took an overdose and have not said they are getting help: the "
+                                              "emergency stays first")
 
 
 class AgentQuestion(BaseModel):

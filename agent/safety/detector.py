@@ -156,10 +156,17 @@ class CrisisDetector:
                     and self.language.names_nobody_else(said_in):
                 category = state.category  # "will they lock me up if i call?" after a suicidal disclosure
             return SafetyAssessment(risk_level="high", escalate=True, category=category, explicit=True,
+                                    overdose=bool(overdose) and words == overdose,
                                     reason=f"explicit words: '{words}'" + (" after an earlier risk" if at_risk else ""))
         if about_other:
             return SafetyAssessment(risk_level="low", escalate=False, category="someone_else",
                                     reason=f"worried about someone else: '{about_other}'")
+        if state.overdose and recent and not self.language.getting_help.search(text):
+            # "do I actually need to go to ED if I feel fine?", "that's a pamphlet, not an answer" after taking 20
+            # paracetamol: the emergency stays first, whatever else is said, until they say help is coming (crisis
+            # round 49 went back to "suicidal urges come in waves" once her next message had no risk words)
+            return SafetyAssessment(risk_level="high", escalate=True, category="suicide", overdose=True,
+                                    reason="an overdose taken earlier, and no help on the way yet")
         if just_asked:
             answer = "no" if laughed_off else self.language.check_in_answer(text)
             if answer in {"yes", "unclear"}:
@@ -287,6 +294,7 @@ class CrisisDetector:
                 state.check_in_answer = "none"  # a new explicit sign outweighs an earlier "no"
         if assessment.category not in {"none"}:
             state.category = assessment.category
+        state.overdose = assessment.overdose  # until a turn says help is on its way (or nothing more of it)
         if assessment.category == "someone_else":
             state.about_someone_else = True
         return state
@@ -303,7 +311,10 @@ class CrisisDetector:
         earlier = state.escalations if state is not None else 0
         step = self.language.means_step(message) if category in SELF_RISK and earlier else None
         overdose = category in SELF_RISK and self.language.overdosed(conversation)
-        urgent = [line for line in self._replies["follow_up_overdose"] if line not in said_before] if overdose else []
+        # "do I actually need to go to ED if I feel fine?": yes, and why, before anything else
+        lines = (self._replies["follow_up_overdose_go"] if self.language.asks_to_go.search(message) else []) \
+            + self._replies["follow_up_overdose"]
+        urgent = [line for line in lines if line not in said_before] if overdose else []
         if earlier and urgent:  # "will i be ok if i just sleep it off?": the emergency before anything else
             return " ".join(urgent[0].split())
         if step and step not in said_before:  # "i have like 30 pills saved up": distance from that, before anything else
