@@ -49,6 +49,7 @@ class ConversationLanguage:
         self.abuse_words = re.compile(spec["abuse_words"], re.I)
         self.getting_help = re.compile(spec["getting_help"], re.I)
         self.asks_to_go = re.compile(spec["asks_to_go"], re.I)
+        self.asks_about_help = re.compile(spec["asks_about_help"], re.I)
         self.means = [(re.compile(m["cue"], re.I), m["step"]) for m in spec["means"]]
         self.abuse_kinds = {kind: re.compile(pattern, re.I) for kind, pattern in spec["abuse_kinds"].items()}
 

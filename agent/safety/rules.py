@@ -159,7 +159,15 @@ _PASSIVE = re.compile(
     # goodbyes: letters "so everything's said", belongings given away (a check-in asks; moving house is not ruled out)
     r"(wrote|written|writing|left) (\w+ )?(letters?|notes?) (to|for)\b.{0,60}\b(everything'?s said|everything is said|"
     r"after i'?m (gone|dead)|when i'?m gone|goodbye)|(giving|gave|given) (away )?(all (of )?)?my\b.{0,50}\baway\b|"
-    r"give me (one|1|a|a single) good (reas\w*|reson) (why not|not to)\b)", re.I)
+    r"give me (one|1|a|a single) good (reas\w*|reson) (why not|not to)\b|"
+    # crisis round 49: "gave my tools to my colleague and car to my cousin, i dont need anymore. everything is organised
+    # now"; "doesnt matter after friday anyway"; "said bye to my dog properly"
+    r"(gave|giving|given) (away )?my\b.{0,60}\b(don'?t|dont|won'?t|wont) need (it|them|anymore|any more)\b|"
+    r"\beverything('?s| is) (organi[sz]ed|sorted|in order|arranged) now\b|"
+    r"\b(whatever|nothing|none of (it|this)|it all)\W+(it )?(doesn'?t|won'?t|wont|doesnt|will not|will) (even )?matter after (friday|saturday|sunday|monday|tuesday|wednesday|"
+    r"thursday|tomorrow|tonight|this week|the weekend|next week)\b|"
+    r"\b(said|say|saying) (bye|goodbye) to (my|the) \w+ (properly|for the last time|one last time)\b|"
+    r"\b(i )?(won'?t|wont|will not) be (around|here) (much longer|anymore|any more|after)\b)", re.I)
 
 
 def explicit_risk(text: str) -> tuple[str, str] | None:
