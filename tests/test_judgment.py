@@ -43,6 +43,10 @@ def reader(settings):
                                                                  "soon?", "disloyal", "moving_on"),
     ("Would that be wrong of me, to pay it and not tell him?", "Would that be wrong of me, to pay it and not tell him?",
      "wrong", "secret"),
+    # round 50 (card_j16 and another): a feeling weighed as a choice, "It isn't petty to think about whether to resent
+    # it … It may well be worth it"
+    ("is it petty to resent it?", "she got the house and i got nothing. is it petty to resent it?", "petty", "feeling"),
+    ("is it selfish to want my share?", "is it selfish to want my share?", "selfish", "feeling"),
 ])
 def test_what_is_judged_picks_the_answer(reader, question, message, word, kind):
     judgment, (utterance_id, text) = reader.answer([question], message, [])
@@ -90,3 +94,10 @@ def test_in_a_conversation_the_judgment_is_answered(fresh_agent):
                                "better job she'd just get the surgery. is that a messed up way to think?")
     assert "isn't messed up" in turn.reply.text and "rather be honest than guess" not in turn.reply.text, \
         turn.reply.text
+
+
+@pytest.mark.parametrize("question", ["is it petty to resent it?", "is it selfish to want my share?"])
+def test_a_feeling_is_not_weighed_as_a_choice(settings, question):
+    from agent.planner.decision import DecisionReader
+
+    assert DecisionReader(settings.data_dir).options(question, question) == []
