@@ -218,8 +218,8 @@ class CrisisDetector:
         # abuse on the head's reading alone needs more than the usual bar: "he keeps taking my car and my mom
         # defends him" read as abuse at p 0.96 (a denial role-play); explicit words need no head at all
         # (not harm to others: at 0.995 five held-out threats were lost, "thoughts of putting a pillow over the baby's
-        # face", "if she tries to take the kids i'll take them with me. all of us"; its misreadings in round 46, "i
-        # need my manager to back off lol" at 0.966, are the price)
+        # face", "if she tries to take the kids i'll take them with me. all of us"; its misreadings are met above, by
+        # the word of violence it needs)
         bar = max(threshold, self.ABUSE_HEAD) if category == "abuse" else threshold
         danger_from_or_to_others = category in {"abuse", "harm_to_others"} and distressed and probability >= bar
         if category in SELF_RISK and state.category in ONGOING_DANGERS and not passive_risk(read) \
