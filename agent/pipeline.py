@@ -39,6 +39,7 @@ from .types import DialogueState, Plan, ReplyInfo, Sentence, TurnResult, UserSta
 AudioInput = Union[str, Path, bytes, np.ndarray]
 ImageInput = Union[str, Path, bytes, np.ndarray]
 VideoInput = Union[str, Path, bytes]  # a clip of the person talking: its frames for the face, its sound for the words
+RECENT_TURNS = 10  # the turns the dialogue state reads back, so a turn costs the same however long the talk is
 
 
 @dataclass
@@ -216,7 +217,8 @@ class Agent:
             warnings += user_state.warnings
             t = lap("perception", t)
             state = self.tracker.update(self.history[-1].state if self.history else DialogueState(), text,
-                                        self.embedder.encode_one(text))
+                                        self.embedder.encode_one(text),
+                                        [(h.user_text, h.reply.text) for h in self.history[-RECENT_TURNS:]])
             safety = self.safety.assess(text, user_state.fused, [h.safety for h in self.history], state.safety)
             safety_before, state.safety = state.safety, self.safety.next_state(state.safety, safety)
             if safety.escalate and safety.category in SELF_RISK:

@@ -112,6 +112,8 @@ class DialogueState(BaseModel):
     corrected: bool = Field(False, description="this message corrects what the agent took it to be about")
     ruled_out: list[str] = Field(default_factory=list, description="problem types the person said it is not about "
                                  "(a correction: \"it's not about studying\")")
+    rejected: list[str] = Field(default_factory=list, description="stems of words the person said were wrong "
+                                "(\"i didnt say anything about an artist\"): no line with them is said again")
     act: str = Field("statement", description="what this message does: greeting, thanks, closing, question, ...")
     open_question: str | None = Field(None, description="the person's direct question in this message")
     agent_questions: list[AgentQuestion] = Field(default_factory=list)

@@ -1134,3 +1134,34 @@ def test_lines_presuming_pictures_an_eviction_or_a_death_wait_for_them(fresh_age
     assert not composer.presumes("Facing the loss of your home is frightening.", "we got an eviction notice today")
     assert composer.events.new("the lab freezer died over the holiday weekend and nobody noticed", []) == []
     assert composer.events.new("my dad died last month", [])
+
+
+@pytest.mark.parametrize("message, reply, rejected", [
+    # rounds 49-50: corrected, and then said again ("keeps calling the tinnitus 'pain' even after being corrected")
+    ("not painful, just ringing. i saw an audiologist, not a doctor.", "I'm sorry, that sounds really painful.",
+     ["pain"]),
+    ("uh what? i didnt say anything about an artist. i play cello", "A deep passion for an artist can be comforting.",
+     ["artis"]),
+    ("its not a breakup?? its friends.", "What does a day look like since the breakup?", ["break"]),
+    ("guilt? im not feeling guilty, im feeling insecure.", "Guilt is very common here.", ["guilt"]),
+    # negated in passing, or their own word: nothing is rejected
+    ("i'm not sure what to do honestly", "Are you sure? What would you do?", []),
+    ("no, my sister isn't helping at all", "How is your sister helping?", []),
+])
+def test_a_word_the_person_says_was_wrong_is_rejected(fresh_agent, message, reply, rejected):
+    tracker = fresh_agent.composer.tracker
+    earlier = "my sister and i dont talk much" if "sister" in message else "hey"
+    state = tracker.update(DialogueState(), message, fresh_agent.embedder.encode_one(message), [(earlier, reply)])
+    assert state.rejected == rejected
+
+
+def test_a_rejected_word_is_not_said_again_until_the_person_uses_it(fresh_agent):
+    """Round 49 (card_j11): "not painful, just ringing" was followed by "Pain is real even when it doesn't show"."""
+    fresh_agent.respond("i'm a sound engineer and since a festival gig i've had this constant ringing in my left ear")
+    fresh_agent.history[-1].reply.text = "I'm sorry, that sounds really painful."  # what round 49 heard
+    turn = fresh_agent.respond("not painful, just ringing. the audiologist said come back for a retest in three "
+                               "months. is it normal to be this freaked out over a mild dip?")
+    assert "pain" in turn.state.rejected
+    later = fresh_agent.respond("it's leaking into work, i second guess my mixes now and it's kind of embarrassing")
+    assert not any("pain" in t.reply.text.lower() for t in (turn, later)), (turn.reply.text, later.reply.text)
+    assert fresh_agent.respond("ok it is a bit painful sometimes actually, after long sessions").state.rejected == []

@@ -148,6 +148,10 @@ def test_a_worry_about_how_it_looks_is_met_in_their_word(reader, acts):
     # round 47: "You get to choose how much to share" (a line for disclosing at work) to telling a father of a layoff
     ("should i just tell him i got laid off?", "disclose_close"),
     ("should i tell my mum before the marksheet comes or wait?", "disclose_close"),
+    # round 49 (card_j13): "people close to us usually cope better with hard news" about telling a manager
+    ("the other thing is my manager doesn't know. should i tell them before a client stumbles on the comment?",
+     "disclose"),
+    ("my sister keeps asking whats wrong. should i tell her?", "disclose_close"),
 ])
 def test_what_an_option_does_is_read_in_its_words(reader, acts, message, kind):
     assert _decide(reader, acts, message).kinds[0] == kind

@@ -47,6 +47,14 @@ def reader(settings):
     # it … It may well be worth it"
     ("is it petty to resent it?", "she got the house and i got nothing. is it petty to resent it?", "petty", "feeling"),
     ("is it selfish to want my share?", "is it selfish to want my share?", "selfish", "feeling"),
+    # round 50 (card_j01): a lowercase message read as one sentence, and "music high school" read as drugs, left
+    # "is that weird" to "a deep passion for an artist can be creative"
+    ("is that weird", "its not really a family fight thing. i didnt get into the music high school i auditioned for "
+                      "(cello). and everyone thinks im devastated but honestly i kind of felt relieved?? is that weird",
+     "weird", "feeling"),
+    # round 50 (card_j02): "of me" alone judges the sentence before it ("I'd rather not guess at it from here")
+    ("Is that foolish of me?", "But going there feels like saying I am an old woman with nowhere else to go. Is that "
+                               "foolish of me?", "foolish", "feeling"),
 ])
 def test_what_is_judged_picks_the_answer(reader, question, message, word, kind):
     judgment, (utterance_id, text) = reader.answer([question], message, [])
@@ -101,3 +109,18 @@ def test_a_feeling_is_not_weighed_as_a_choice(settings, question):
     from agent.planner.decision import DecisionReader
 
     assert DecisionReader(settings.data_dir).options(question, question) == []
+
+
+@pytest.mark.parametrize("question, message, kind, said", [
+    # round 49 (card_j13, card_j08): met "I'd rather not guess" and a couples-counsellor referral
+    ("is deleting it just giving in?", "i keep thinking i should just delete the post, or the whole account. is "
+                                       "deleting it just giving in?", "giving in", "letting them win"),
+    ("would that be letting them win?", "i could just leave the group. would that be letting them win?", "letting",
+     "letting them win"),
+    ("am i just jealous she's got something of her own?", "is it jealousy? like am i just jealous she's got something "
+                                                          "of her own?", "jealous", "jealousy"),
+])
+def test_a_word_with_its_own_answer_is_met_by_it(reader, question, message, kind, said):
+    judgment, (utterance_id, text) = reader.answer([question], message, [])
+    assert judgment.kind == kind and utterance_id.startswith(f"judgment:{kind}:")
+    assert said in text.lower(), text

@@ -31,6 +31,20 @@ def reader(settings):
     ("so how do i actually bring it up without it being awkward?",
      "so how do i actually bring it up without it being awkward?", ["my roommate leaves her dishes for days"],
      "housemate", "raise"),
+    # round 49 (card_j05, card_j08): "Doctors hear about every part of the body…" to a student about his professor
+    # ("no doctor. its the lab door") and to a husband ("we're not at the counsellor stage")
+    ("how do i even bring up authorship without making him angry?",
+     "he put a postdoc as first author on a paper thats mostly my experiments. how do i even bring up authorship "
+     "without making him angry?",
+     ["is it normal to get a stomach ache just hearing a door open",
+      "no doctor. its the lab door. im a phd student. my professor wants us in every saturday"], "teacher", "raise"),
+    ("how do i even say that?",
+     "but we're not at the counsellor stage, it's not that bad. i just want to bring it up again before december. how "
+     "do i even say that?", ["my wife's training for a marathon"], "partner", "raise"),
+    # a name, not a pronoun, for the one told (card_j07 heard "I'd rather not hand you a stock answer")
+    ("how do i tell rohan i need him to say something to her?",
+     "how do i tell rohan i need him to say something to her?", ["my husband rohan and his mother"], "partner",
+     "raise"),
 ])
 def test_the_answer_is_written_for_whom_it_is_said_to(reader, question, message, earlier, who, purpose):
     utterance_id, text = reader.answer(question, message, earlier, [])

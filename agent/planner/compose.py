@@ -123,6 +123,11 @@ def said_lemmas(text: str) -> frozenset[str]:
     return frozenset().union(*(_lemmas(w) for w in _words(text)))
 
 
+def says_rejected(state: DialogueState, text: str) -> bool:
+    """The line uses a word the person said was wrong (DialogueState.rejected)."""
+    return any(re.search(rf"\b{stem}", text, re.I) for stem in state.rejected)
+
+
 def _words(text: str) -> set[str]:
     return {w.rstrip("s") for w in re.findall(r"[a-z']+", text.lower())}
 
@@ -175,6 +180,7 @@ class GroundedComposer:
         self.referring = re.compile(r"\b(" + "|".join(map(re.escape, filters["referring"])) + r")\b", re.I)
         # a question's frame ("is it normal to feel…") is not its topic: not counted as a shared word
         self.function_words = _words(" ".join(ENGLISH_STOP_WORDS)) | set(filters["question_frame_words"])
+        self.judging_words = set(filters["judging_words"])  # "is it weird that…": the judgment, not the topic
         resource = "|".join(map(re.escape, filters["resource_before"]))
         self.people = [(re.compile(r"(?<!\S)(?P<before>\S+\s+)?\b(" + "|".join(map(re.escape, words)) + r")\b", re.I),
                         re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.I))
@@ -407,6 +413,8 @@ class GroundedComposer:
         u = self.bank[index]
         if u.problem in ctx.state.ruled_out:
             return False  # "again, im not a student. im a teacher" then heard "ask your teacher or tutor…" (round 40)
+        if says_rejected(ctx.state, u.text):
+            return False  # "not painful, just ringing" then "…the pain" again (round 50)
         known = ctx.known_text
         if not details_fit(u.text, known) or presumed_feelings(u.text, known, ctx.user_state.fused.label):
             return False
@@ -643,7 +651,8 @@ class GroundedComposer:
     def topic_words(self, listed_question: str) -> list[str]:
         """The words of a listed question that name its topic ("zoom", "movers"), not its frame or feelings."""
         frame = self.general_frame_stems if listed_question in self.general_listed else self.vocabulary_stems
-        return [w for w in _words(listed_question) - self.function_words if len(w) >= 4 and w[:5] not in frame]
+        return [w for w in _words(listed_question) - self.function_words - self.judging_words
+                if len(w) >= 4 and w[:5] not in frame]
 
     def clashes(self, question: str, answer: str) -> bool:
         """'No, …' to 'is it normal…?', or 'Yes, …' to 'is it silly…?' (data/bank_filters.json answer_polarity)."""
@@ -784,10 +793,16 @@ class GroundedComposer:
         if not questions:
             return None
         decision = self.decisions.answer(questions, ctx.user_text, ctx.known_text, ctx.state.used)
-        if decision is not None and self._in_danger(ctx, problem):
+        if decision is not None and any(says_rejected(ctx.state, text) for _, text in
+                                        (decision.echo, decision.line, decision.follow_up or ("", ""))):
+            return None
+        told = [kind for kind in decision.kinds if kind] if decision is not None else []
+        if decision is not None and self._in_danger(ctx, problem) \
+                and not (told and all(kind.startswith("disclose") for kind in told)):
             # "should i just pay? they said by tonight", "should i just leave town?" (a threat by friday): a choice
             # is not weighed as any other ("It may well be worth it…", "give it a few days") where there is a
-            # danger; the written help about it answers, or nothing
+            # danger; the written help about it answers, or nothing. Telling someone is weighed as ever ("should i
+            # tell my manager before a client sees the comment?" met "I'd rather not guess", round 49)
             return None
         return decision
 
@@ -812,6 +827,8 @@ class GroundedComposer:
         if found is None:
             return None
         judgment, line = found
+        if says_rejected(ctx.state, line[1]):
+            return None
         index = self.answer(ctx, judgment.question, problem, [])
         alike = self.judgement_alike.get(judgment.word, [judgment.word])
         # … and that answer meets their own word ("is it bad that im hiding it from her?" is not met by "It isn't
@@ -840,7 +857,8 @@ class GroundedComposer:
         index = self.answer(ctx, question, problem, [])
         if index is not None and self.bank[index].kind == "answer" and self.listed_match(ctx, index) >= STRONG_ANSWER:
             return None
-        return self.raising.answer(question, ctx.user_text, [u for u, _ in ctx.history], ctx.state.used)
+        line = self.raising.answer(question, ctx.user_text, [u for u, _ in ctx.history], ctx.state.used)
+        return None if line is None or says_rejected(ctx.state, line[1]) else line
 
     def listed_match(self, ctx: TurnContext, index: int) -> float:
         """How close the person's question is to the closest question an answer was written for (0 for none)."""

@@ -34,6 +34,9 @@ class Decision:
     question: str = ""   # the person's question it answers
 
 
+WHO_TOLD = re.compile(r"^\w+ (him|her|them)\b", re.I)  # "tell them": whom, from the message
+
+
 def _rotated(items: list, start: int) -> list:
     return items[start % len(items):] + items[:start % len(items)] if items else items
 
@@ -73,6 +76,7 @@ class DecisionReader:
         self.feeling_states = tuple(reading["feeling_states"]) + tuple(
             w for label, words in emotion_words.items() if not label.startswith("_") for w in words)
         self.degree_words = set(reading["degree_words"])
+        self.work_people = re.compile(r"\b(" + "|".join(map(re.escape, reading["work_people"])) + r")\b", re.I)
         self.pronouns, self.bare = reading["pronouns"], set(reading["bare"])
         self.reject = set(reading["reject"])
         self.kinds = {k: re.compile(v, re.I) for k, v in spec["kinds"].items()}
@@ -212,6 +216,8 @@ class DecisionReader:
         if not options:
             return None
         kinds = [self.kind(o) for o in options]
+        if self.work_people.search(message):  # "my manager doesn't know. should i tell them…?": at work
+            kinds = ["disclose" if k == "disclose_close" and WHO_TOLD.search(o) else k for k, o in zip(kinds, options)]
         fields = {"a": options[0], "a_ing": self.ing(options[0])}
         if len(options) == 2:
             fields |= {"b": options[1], "b_ing": self.ing(options[1])}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -37,6 +38,15 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+")  # people type "hard. i keep …": s
 
 def _phrases(words: list[str]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
+
+
+MAX_REJECTED = 8
+REJECTED_STEM = 5  # a word is matched by its first letters: "guilty" and "guilt" are one, "studies" and "student" two
+SUFFIX = re.compile(r"(?<=\w{4})(fully|ful|ness|less|ing|ed|ly|s)$")  # "painful" is "pain", so "Pain is real…" goes too
+
+
+def _stems(text: str) -> set[str]:
+    return {SUFFIX.sub("", w)[:REJECTED_STEM] for w in re.findall(r"[a-z]+", text.lower()) if len(w) >= 4}
 
 
 class DialogueActs:
@@ -83,6 +93,19 @@ class DialogueActs:
         self.plan_ahead = re.compile(spec["plan_ahead"], re.I)
         self.plan_ahead_not = re.compile(spec["plan_ahead_not"], re.I)
         self.plan_ahead_max_words = spec["plan_ahead_max_words"]
+        self.rejection_frames = spec["rejected"]["frames"]
+        self.never_rejected = _stems(" ".join(spec["rejected"]["never"]))
+
+    def rejected(self, text: str, last_reply: str, earlier: str) -> list[str]:
+        """Stems of the last reply's words this message says were wrong ("uh what? i didnt say anything about an
+        artist" → "artis"), never the person's own earlier words (data/dialogue_acts.json rejected)."""
+        theirs = _stems(earlier)
+        found = []
+        for stem in sorted(_stems(last_reply) & _stems(text) - theirs - self.never_rejected):
+            word = re.escape(stem)
+            if any(re.search(frame.replace("{word}", rf"\b{word}"), text, re.I) for frame in self.rejection_frames):
+                found.append(stem)
+        return found
 
     def denied_problems(self, text: str) -> list[str]:
         """The problem types a correction says the talk is not about ("it's not really work" → work stress, job loss;
@@ -260,9 +283,15 @@ class DialogueTracker:
             return scores
         return {k: (1 - weight) * v + weight * told.count(k) / len(told) for k, v in scores.items()}
 
-    def update(self, previous: DialogueState, text: str, vector: np.ndarray) -> DialogueState:
+    def update(self, previous: DialogueState, text: str, vector: np.ndarray,
+               history: Sequence[tuple[str, str]] = ()) -> DialogueState:
+        """The state after this message; history: the earlier (message, reply) pairs, the last few are enough."""
         state = previous.model_copy(deep=True)
         state.act = self.acts.act(text)
+        # "not painful, just ringing": that word is not said again until they use it themselves
+        fresh = self.acts.rejected(text, history[-1][1], " ".join(u for u, _ in history)) if history else []
+        kept = [stem for stem in state.rejected if stem in fresh or not re.search(rf"\b{stem}", text, re.I)]
+        state.rejected = (kept + [stem for stem in fresh if stem not in kept])[-MAX_REJECTED:]
         current = self.problems.scores(vector)
         current = self.lean(current, [p for p, cue in self.cues.items() if cue.search(text)], CUE_WEIGHT)  # "rent"
         # an event last: "my mom passed, probably covid" is grief, whatever the word "covid" leans to

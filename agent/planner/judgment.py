@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..text import split_sentences
 from .decision import unsaid_wording
+from .dialogue import SENTENCE_END
 
+GERUND = re.compile(r"^[a-z]+ing\b", re.I)
 FEELING_FRAME = re.compile(r"\bway to (think|feel)\b|\bto (feel|think)\b", re.I)  # "a messed up way to think"
 
 
@@ -48,10 +49,15 @@ class JudgmentReader:
             return None
         word = " ".join(match.group("word").lower().replace("-", " ").split())
         judged = (match.group("judged") or "").strip()
+        if judged.lower() in {"of me", "for me"}:
+            judged = ""  # "is that foolish of me?": the sentence before it is what is judged
+        if GERUND.match(judged):
+            judged = f"to {judged}"  # "is deleting it just giving in?": the writer's own act
         if not judged:
             # "…not booking a fourth one, the embarrassment is too much. is that mad?": the sentence before it
             at = message.find(question.strip())
-            before = split_sentences(message[:at]) if at > 0 else []
+            # split whatever the case: "…i kind of felt relieved?? is that weird" (round 50 heard the whole message)
+            before = [s for s in SENTENCE_END.split(message[:at].strip()) if s] if at > 0 else []
             judged = before[-1] if before else ""
         if FEELING_FRAME.search(match.group(0)):
             judged = f"{judged} feel"

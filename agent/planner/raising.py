@@ -28,6 +28,7 @@ class RaisingReader:
         self.addressees = [(kind, re.compile(rf"(?<!\w)(?P<before>\w+\s+)?\b({'|'.join(map(re.escape, words))})\b", re.I))
                            for kind, words in spec["addressees"].items()]
         self.third_party = re.compile(rf"^({third})\s+$", re.I)
+        self.negated_before = re.compile(spec["negated_before"], re.I)
         self.lines = spec["lines"]
 
     def asked(self, question: str) -> bool:
@@ -37,10 +38,12 @@ class RaisingReader:
     def addressee(self, question: str, message: str, earlier: Sequence[str]) -> str:
         """The kind of person it will be said to: named in the question, else last named in this message, else
         first named in the conversation (whom it is about: "my manager is ok i guess" came after "this one
-        coworker"), skipping someone else's ("her friend jake"); "default" when nobody is."""
+        coworker"), skipping someone else's ("her friend jake") and someone said not to be the one ("no doctor");
+        "default" when nobody is."""
         for text, last in ((question, True), (message, True), (" ".join(earlier), False)):
             found = [(m.start(), kind) for kind, pattern in self.addressees for m in pattern.finditer(text)
-                     if not self.third_party.match(m.group("before") or "")]
+                     if not self.third_party.match(m.group("before") or "")
+                     and not self.negated_before.search(text[:m.start(2)])]
             if found:
                 return (max(found) if last else min(found))[1]
         return "default"
