@@ -188,22 +188,20 @@ class CrisisDetector:
                 and not self.language.harm_by_writer(read) and self.language.alone_with_a_weapon(sentence):
             # a weapon and the writer alone, nobody it could be aimed at: the danger is to themselves
             category = "suicide"
-        if category == "harm_to_others" and not self.language.harm_by_writer(read) \
-                and not (probability >= self.escalate_threshold and self.language.writer_acts(sentence)):
-            # the head alone hears violence in a fence row or a child-support question: an urge to hurt someone
-            # is read in the writer's own words, or where the head is sure and the writer is the one acting
-            # ("been planning to take my dad's gun in on monday")
-            probability, category = 0.0, "none"
         if category == "abuse" and not self.language.abuse_words.search(read):
             # no word of abuse, control, fear or threat: "nobody invites me to lunch anymore and someone left a sticky
             # note on my bench that said 'thanks for the fun'" read as abuse at 0.996 (round 48)
             probability, category = 0.0, "none"
         near_certain = max(self.HEAD_ESCALATE, self.escalate_threshold)  # a stricter configured threshold wins
-        if category == "harm_to_others" and not self.language.harm_by_writer(read) \
-                and not self.language.violence.search(read):
-            # no word of violence or its means, no urge the writer names: "i need my manager to back off lol" (0.966),
-            # "should i push harder … or give him space?" (0.963, round 46), "i guess id hope it gets me out of the
-            # house" (0.996, round 48) got the harm-to-others reply; every held-out threat has such a word
+        if category == "harm_to_others" and not self.language.harm_by_writer(read) and (
+                not self.language.violence.search(read)
+                or not (probability >= self.escalate_threshold and self.language.writer_acts(sentence))):
+            # the head alone hears violence in a fence row or a child-support question: an urge to hurt someone is
+            # read in the writer's own words, or where the head is sure, the writer is the one acting and a word of
+            # violence or its means is said ("been planning to take my dad's gun in on monday"); "i need my manager
+            # to back off lol" (0.966), "should i push harder … or give him space?" (0.963, round 46), "i guess id
+            # hope it gets me out of the house" (0.996, round 48) got the harm-to-others reply, and every held-out
+            # threat has such a word
             probability, category = 0.0, "none"
         if probability >= self.escalate_threshold and category in SELF_RISK \
                 and self.language.only_about_others(sentence):
