@@ -152,6 +152,12 @@ def test_a_worry_about_how_it_looks_is_met_in_their_word(reader, acts):
     ("the other thing is my manager doesn't know. should i tell them before a client stumbles on the comment?",
      "disclose"),
     ("my sister keeps asking whats wrong. should i tell her?", "disclose_close"),
+    # round 49 (card_j01): "You get to choose how much to share" to telling a teacher what he wants now
+    ("should i tell my teacher mrs kask that i want to cut back?", "tell_wish"),
+    # round 50 (card_j02): "Big decisions like this are easier…" (a line about leaving) to going to a sewing group
+    ("the parish centre has a sewing group on tuesdays. Should I go?", "attend"),
+    ("Do you think I should go just once and see?", "attend"),
+    ("should i just leave him?", "leave"),
 ])
 def test_what_an_option_does_is_read_in_its_words(reader, acts, message, kind):
     assert _decide(reader, acts, message).kinds[0] == kind
