@@ -161,6 +161,10 @@ def test_what_happened_is_named_back_once(fresh_agent, text, named):
     "he left me a note on the fridge and went to work",
     "my mother-in-law will be the death of me",
     "my sister. she passed a kidney stone last week",
+    # round 49 (card_j14): "I'm so sorry for your loss" to a man whose partner went back to a widower, and "Being put
+    # down in front of other people is humiliating" to wondering whether a wedding would be
+    "in may she told me she was going back to her former husband. his wife died recently",
+    "she invited me herself. should i go? i cannot tell if it would be humiliating",
 ])
 def test_no_event_is_named_that_did_not_happen_to_them(settings, text):
     from agent.planner.events import LifeEvents
@@ -1136,6 +1140,28 @@ def test_lines_presuming_pictures_an_eviction_or_a_death_wait_for_them(fresh_age
     assert composer.events.new("my dad died last month", [])
 
 
+@pytest.mark.parametrize("line, said, presumed", [
+    # rounds 49-50: each line was said to the first, and fits the second
+    ("If you owe money, what contact have you had so far with the people or companies involved?",
+     "the startup shut down on a friday zoom call and they still owe us 2 months salary", True),
+    ("If you owe money, what contact have you had so far with the people or companies involved?",
+     "i owe about 6800 on two cards and a buy now pay later thing", False),
+    ("Food banks and community pantries are there for times when money is tight.",
+     "my brother's fees are due in seven weeks and the job pays half what i made", True),
+    ("Pain is real even when it doesn't show on the outside or tests haven't explained it yet.",
+     "since the gig i've had this constant ringing in my left ear", True),
+    ("Pain is real even when it doesn't show on the outside.", "my back pain has been unbearable for months", False),
+    ("I'm sorry, that sounds really painful.", "my abuela had part of her foot amputated and i do her insulin", True),
+    ("I'm sorry, that sounds really painful.", "my girlfriend left me after six years", False),
+    ("Who, if anyone, have you been able to talk to about how your studies are going?",
+     "im a teacher myself lol. i failed my driving test last week. fourth time", True),
+])
+def test_a_situation_they_never_told_is_not_presumed(fresh_agent, line, said, presumed):
+    composer = fresh_agent.composer
+    composer.setup()
+    assert composer.presumes(line, said) == presumed
+
+
 @pytest.mark.parametrize("message, reply, rejected", [
     # rounds 49-50: corrected, and then said again ("keeps calling the tinnitus 'pain' even after being corrected")
     ("not painful, just ringing. i saw an audiologist, not a doctor.", "I'm sorry, that sounds really painful.",
@@ -1165,3 +1191,14 @@ def test_a_rejected_word_is_not_said_again_until_the_person_uses_it(fresh_agent)
     later = fresh_agent.respond("it's leaking into work, i second guess my mixes now and it's kind of embarrassing")
     assert not any("pain" in t.reply.text.lower() for t in (turn, later)), (turn.reply.text, later.reply.text)
     assert fresh_agent.respond("ok it is a bit painful sometimes actually, after long sessions").state.rejected == []
+
+
+def test_good_news_that_turns_to_its_trouble_is_not_celebrated(fresh_agent):
+    """Round 49 (card_j08): "which is great, honestly, i'm proud of her. but … i've sort of ended up feeling like a
+    lodger" heard "Great to hear; that sounds like something worth celebrating." """
+    fresh_agent.respond("hey. i think i'm just feeling a bit sidelined at home lately")
+    turn = fresh_agent.respond("my wife's training for a marathon. valencia, in december. which is great, honestly, "
+                               "i'm proud of her. but it's long runs every sat and sun morning and then running club "
+                               "pub night thursdays, and i've sort of ended up feeling like a lodger")
+    assert "great to hear" not in turn.reply.text.lower() and "celebrat" not in turn.reply.text.lower(), \
+        turn.reply.text

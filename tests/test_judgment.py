@@ -55,6 +55,14 @@ def reader(settings):
     # round 50 (card_j02): "of me" alone judges the sentence before it ("I'd rather not guess at it from here")
     ("Is that foolish of me?", "But going there feels like saying I am an old woman with nowhere else to go. Is that "
                                "foolish of me?", "foolish", "feeling"),
+    # round 49 (card_j10, card_j09): "It isn't selfish to want to step back when something keeps hurting" to a
+    # husband accepting a day service for his wife; a line about muting accounts to explaining herself to a friend
+    ("Is it selfish of me to accept this help?", "Emi wants Keiko to go to a day service three days a week. Strangers "
+                                                 "would bathe her. Is it selfish of me to accept this help?",
+     "selfish", "accepting_help"),
+    ("is it pathetic to explain the money thing now, five weeks later?",
+     "ok but should i even message her? like is it pathetic to explain the money thing now, five weeks later?",
+     "pathetic", "speaking_up"),
 ])
 def test_what_is_judged_picks_the_answer(reader, question, message, word, kind):
     judgment, (utterance_id, text) = reader.answer([question], message, [])

@@ -45,6 +45,12 @@ def reader(settings):
     ("how do i tell rohan i need him to say something to her?",
      "how do i tell rohan i need him to say something to her?", ["my husband rohan and his mother"], "partner",
      "raise"),
+    # round 49: a no, and how he really is, heard lines for raising a grievance ("I felt hurt and shut out")
+    ("how would i even say that", "if i tell my mom i don't want to speak she'll be so hurt. can i say no to doing the "
+                                  "reflection without hurting her? how would i even say that", [], "default", "decline"),
+    ("How do I tell her that, without making her worry more?",
+     "The truth is I have told Emi I am managing fine. I am more tired than I have admitted to her. How do I tell her "
+     "that, without making her worry more?", [], "default", "confide"),
 ])
 def test_the_answer_is_written_for_whom_it_is_said_to(reader, question, message, earlier, who, purpose):
     utterance_id, text = reader.answer(question, message, earlier, [])

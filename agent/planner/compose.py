@@ -145,6 +145,8 @@ class GroundedComposer:
         self.bank.setup()
         self.tracker.setup()
         self.shapes = json.loads((self.data_dir / "reply_shapes.json").read_text())
+        self.good_news_turns = re.compile(r"\b(" + "|".join(map(re.escape, self.shapes["good_news_turns"])) + r")\b",
+                                          re.I)
         self.opening_topics = [(problem, re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b", re.I))
                                for problem, words in self.shapes["opening_topics"].items() if not problem.startswith("_")]
         self.events = self.tracker.events
@@ -331,7 +333,8 @@ class GroundedComposer:
             kinds = list(self.shapes["question"])
         else:
             kinds = list(self.shapes["strategies"][strategy])
-            if ctx.user_state.fused.label == "joy" and ctx.user_state.fused.vad.valence > 0.3:
+            if ctx.user_state.fused.label == "joy" and ctx.user_state.fused.vad.valence > 0.3 \
+                    and not self.good_news_turns.search(ctx.user_text):
                 kinds = list(self.shapes["acts"]["good_news"])
             elif (ctx.turn_index >= self.shapes["suggest_from_turn"] and not state.suggested
                   and "suggestion" not in kinds):

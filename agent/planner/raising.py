@@ -24,6 +24,8 @@ class RaisingReader:
         self.asks = re.compile(spec["asks"], re.I)
         self.not_asks = re.compile(spec["not_asks"], re.I)
         self.reach_out = re.compile(spec["reach_out"], re.I)
+        self.decline = re.compile(spec["decline"], re.I)
+        self.confide = re.compile(spec["confide"], re.I)
         third = "|".join(map(re.escape, spec["third_party_before"]))
         self.addressees = [(kind, re.compile(rf"(?<!\w)(?P<before>\w+\s+)?\b({'|'.join(map(re.escape, words))})\b", re.I))
                            for kind, words in spec["addressees"].items()]
@@ -53,7 +55,10 @@ class RaisingReader:
         earlier: what the person said before this message, oldest first."""
         if not self.asked(question):
             return None
-        purpose = "reach_out" if self.reach_out.search(question) or self.reach_out.search(message) else "raise"
+        # what is to be said: a no, how they really are, a first message after distance, else a grievance
+        purpose = next((name for name, pattern in (("decline", self.decline), ("confide", self.confide),
+                                                    ("reach_out", self.reach_out))
+                        if pattern.search(question) or pattern.search(message)), "raise")
         who = self.addressee(question, message, earlier)
         lines = self.lines[purpose]
         kinds = [who, "default"] if who in lines else ["default"]
