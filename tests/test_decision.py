@@ -186,3 +186,21 @@ def test_a_rumour_at_work_is_weighed_like_any_choice(fresh_agent):
                                "supervisor? or just wait for it to blow over?")
     assert any(u.startswith("decision") for u in turn.reply.utterances), turn.reply.text
     assert "police" not in turn.reply.text and "pay" not in turn.reply.text, turn.reply.text
+
+
+@pytest.mark.parametrize("question, said", [
+    # round 49: "That's a fair question, and I'd rather not guess at it from here" alone, read as a dodge
+    ("like could she buy me out or something", "whether she could buy you out."),
+    ("am i protecting them or just protecting myself?", "whether you are protecting them or just protecting yourself."),
+    ("is it even worth it after that story she posted?", "whether it is even worth it after that story she posted."),
+])
+def test_a_question_nothing_answers_is_said_back_as_what_they_wonder(reader, question, said):
+    utterance_id, text = reader.wonder(question, [])
+    assert utterance_id.startswith("wonder:") and text.endswith(said), text
+    assert reader.wonder(question, ["wonder:0", "wonder:1"]) is None  # never the same wording twice
+
+
+@pytest.mark.parametrize("question", ["would knocking on his door make things worse?", "has it always been like this "
+                                      "for you?", "do you think he'll call?", "what should i do?"])
+def test_a_question_that_cannot_be_said_back_faithfully_is_not(reader, question):
+    assert reader.wonder(question, []) is None

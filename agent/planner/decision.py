@@ -86,6 +86,7 @@ class DecisionReader:
         self.plan_said, self.plan_echo = re.compile(reading["plan_said"], re.I), spec["plan_echo"]
         self.plan_kinds, self.plan_follow_up = set(spec["plan_kinds"]), spec["plan_follow_up"]
         self.seems_lines, self.seems_kinds = spec["seems_lines"], set(spec["seems_kinds"])
+        self.wonder_form, self.wonder_lines = re.compile(reading["wonder"], re.I), spec["wonder"]
 
     def warm(self) -> None:
         """Load the verb tables now (~0.3 s) rather than inside the first decision question's reply."""
@@ -158,6 +159,22 @@ class DecisionReader:
             rest = rest[1:]
         text = " ".join(rest)
         return any(text == f or text.startswith(f + " ") for f in self.feeling_states)
+
+    def wonder(self, question: str, used: list[str]) -> tuple[str, str] | None:
+        """(utterance id, text): a yes/no question said back as what they wonder ("could she buy me out or something"
+        → "It makes sense to wonder whether she could buy you out."), or None where it can't be said back faithfully
+        (no auxiliary-then-pronoun form, too long, or every wording said)."""
+        core = self.trailing.sub("", self.fillers.sub("", question.strip().rstrip("?!. ")))
+        found = self.wonder_form.match(core)
+        if found is None:
+            return None
+        subject, aux = found["subj"].lower(), found["aux"].lower()
+        aux = "are" if aux == "am" else aux
+        rest = self._turned(found["rest"].rstrip(" ,"))
+        if rest is None:
+            return None
+        clause = f"whether {self.pronouns.get(subject, subject)} {aux} {rest}"
+        return unsaid_wording("wonder", self.wonder_lines, used, zlib.crc32(question.encode()), clause=clause)
 
     def _turned(self, option: str) -> str | None:
         words = re.findall(r"[\w']+(?:-[\w']+)*|[^\w\s]", option)  # "in-person" is one word, not "in - person"
