@@ -193,6 +193,10 @@ def test_a_rumour_at_work_is_weighed_like_any_choice(fresh_agent):
     ("like could she buy me out or something", "whether she could buy you out."),
     ("am i protecting them or just protecting myself?", "whether you are protecting them or just protecting yourself."),
     ("is it even worth it after that story she posted?", "whether it is even worth it after that story she posted."),
+    # round 47 (card_h04): "Do you think my daughter's got a point?" met "I can't be sure from here" alone
+    ("Do you think my daughter's got a point?", "whether your daughter's got a point."),
+    ("do you think talking to my supervisor would make me look like i'm tattling?",
+     "whether talking to your supervisor would make you look like you're tattling."),
 ])
 def test_a_question_nothing_answers_is_said_back_as_what_they_wonder(reader, question, said):
     utterance_id, text = reader.wonder(question, [])
@@ -201,6 +205,6 @@ def test_a_question_nothing_answers_is_said_back_as_what_they_wonder(reader, que
 
 
 @pytest.mark.parametrize("question", ["would knocking on his door make things worse?", "has it always been like this "
-                                      "for you?", "do you think he'll call?", "what should i do?"])
+                                      "for you?", "what should i do?"])
 def test_a_question_that_cannot_be_said_back_faithfully_is_not(reader, question):
     assert reader.wonder(question, []) is None

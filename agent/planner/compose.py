@@ -123,6 +123,10 @@ def said_lemmas(text: str) -> frozenset[str]:
     return frozenset().union(*(_lemmas(w) for w in _words(text)))
 
 
+WH_QUESTION = re.compile(r"^\W*(?:(?:so|and|but|ok|okay|just tell me this|like)\W+)*(?:why|how|what|where|when|who|which)\b",
+                         re.I)  # asks something other than yes or no
+
+
 def says_rejected(state: DialogueState, text: str) -> bool:
     """The line uses a word the person said was wrong (DialogueState.rejected)."""
     return any(re.search(rf"\b{stem}", text, re.I) for stem in state.rejected)
@@ -658,9 +662,12 @@ class GroundedComposer:
                 if len(w) >= 4 and w[:5] not in frame]
 
     def clashes(self, question: str, answer: str) -> bool:
-        """'No, …' to 'is it normal…?', or 'Yes, …' to 'is it silly…?' (data/bank_filters.json answer_polarity)."""
+        """'No, …' to 'is it normal…?', or 'Yes, …' to 'is it silly…?' (data/bank_filters.json answer_polarity), or
+        either to a question that asks why or how ("why do i feel so ashamed?" met "Yes, feeling embarrassed…")."""
         fine, wrong = self.asks_if_fine.search(question), self.asks_if_wrong.search(question)
         opens = answer.lstrip().lower()
+        if WH_QUESTION.match(question) and re.match(r"(yes|no)\b", opens):
+            return True
         return bool((opens.startswith("no") and fine and not wrong) or (opens.startswith("yes") and wrong and not fine))
 
     def _answer_of_form(self, ctx: TurnContext, question: str, problem: str, taken_ids: list[str]) -> int | None:
@@ -985,7 +992,10 @@ class GroundedComposer:
             # help about it than by a way of weighing any choice (round 28: "If it's a step you could take back…")
             generic = decision.line[0].startswith("decision:any_") and index is not None and (
                 self.bank[index].kind != "answer" or self.listed_match(ctx, index) >= ANSWER_MATCH)  # not its form alone
-            if index is not None and (generic or self.listed_match(ctx, index) >= STRONG_ANSWER):
+            # … but never a general answer in place of weighing the choice they named ("I'm not in your shoes…" to
+            # "should i pay it myself or make him take responsibility? what would you do?", round 48)
+            if index is not None and (generic or self.listed_match(ctx, index) >= STRONG_ANSWER) \
+                    and self.bank.problem[index] != GENERAL:
                 yield say_bank(index)
             else:
                 yield say(decision.line[0], "answer", decision.line[1])

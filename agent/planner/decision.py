@@ -87,6 +87,7 @@ class DecisionReader:
         self.plan_kinds, self.plan_follow_up = set(spec["plan_kinds"]), spec["plan_follow_up"]
         self.seems_lines, self.seems_kinds = spec["seems_lines"], set(spec["seems_kinds"])
         self.wonder_form, self.wonder_lines = re.compile(reading["wonder"], re.I), spec["wonder"]
+        self.wonder_think = re.compile(reading["wonder_think"], re.I)
 
     def warm(self) -> None:
         """Load the verb tables now (~0.3 s) rather than inside the first decision question's reply."""
@@ -165,15 +166,18 @@ class DecisionReader:
         → "It makes sense to wonder whether she could buy you out."), or None where it can't be said back faithfully
         (no auxiliary-then-pronoun form, too long, or every wording said)."""
         core = self.trailing.sub("", self.fillers.sub("", question.strip().rstrip("?!. ")))
-        found = self.wonder_form.match(core)
-        if found is None:
+        if thought := self.wonder_think.match(core):  # "do you think she's right?": already said as a statement
+            turned = self._turned(thought["clause"].rstrip(" ,"))
+            clause = f"whether {turned}" if turned is not None else None
+        elif found := self.wonder_form.match(core):
+            subject, aux = found["subj"].lower(), found["aux"].lower()
+            rest = self._turned(found["rest"].rstrip(" ,"))
+            clause = f"whether {self.pronouns.get(subject, subject)} {'are' if aux == 'am' else aux} {rest}" \
+                if rest is not None else None
+        else:
+            clause = None
+        if clause is None:
             return None
-        subject, aux = found["subj"].lower(), found["aux"].lower()
-        aux = "are" if aux == "am" else aux
-        rest = self._turned(found["rest"].rstrip(" ,"))
-        if rest is None:
-            return None
-        clause = f"whether {self.pronouns.get(subject, subject)} {aux} {rest}"
         return unsaid_wording("wonder", self.wonder_lines, used, zlib.crc32(question.encode()), clause=clause)
 
     def _turned(self, option: str) -> str | None:
