@@ -113,7 +113,8 @@ def test_said_back_only_in_their_own_words(reader, acts):
         for option in decision.options:
             head, *rest = re.findall(r"[\w']+", option.lower())
             assert all(_theirs(w, said, reader.pronouns) or w == "weren't" for w in rest), (row["message"], option)
-            assert option in decision.echo[1] or reader.ing(option) in decision.echo[1]
+            if not decision.echo[0].startswith("decision-echo-long"):  # long options are not said back at all
+                assert option in decision.echo[1] or (reader.ing(option) or option) in decision.echo[1]
     assert read >= 0.8 * len(rows)
 
 

@@ -19,6 +19,7 @@ from .esconv_text import details_fit
 
 KIND_WORDS = 9          # an option's kind is read in its first words: what it does, not what it is about
 MAX_OPTION_WORDS = 18   # a longer option reads as a quote, not a choice
+MAX_ECHO_WORDS = 16     # options said back longer than this read as garbled (rounds 47-48 replayed)
 SPLIT_OR = re.compile(r",?\s+or\s+", re.I)
 CLAUSE_END = re.compile(r",|\s+but\s+", re.I)
 PAST_BE = re.compile(r"\byou (was|wasn't|wasnt)\b")  # "i was wrong" turned: "you were wrong"
@@ -87,6 +88,7 @@ class DecisionReader:
         self.plan_kinds, self.plan_follow_up = set(spec["plan_kinds"]), spec["plan_follow_up"]
         self.seems_lines, self.seems_kinds = spec["seems_lines"], set(spec["seems_kinds"])
         self.wonder_form, self.wonder_lines = re.compile(reading["wonder"], re.I), spec["wonder"]
+        self.echo_long = spec["echo_long"]
         self.wonder_think = re.compile(reading["wonder_think"], re.I)
 
     def warm(self) -> None:
@@ -249,8 +251,11 @@ class DecisionReader:
         judged = self.judged.search(question)
         echoes, prefix = (self.echo_judged, "decision-judged") if judged else (self.echo, "decision-echo")
         fields["word"] = judged.group("word").lower() if judged else ""
-        echo = unsaid_wording(f"{prefix}:{count}", echoes[count], used, turn,  # "keeping seeing her": no -ing
-                               skip=lambda text: "_ing}" in text and None in fields.values(), **fields)
+        if not judged and sum(len(o.split()) for o in options) > MAX_ECHO_WORDS:
+            echo = unsaid_wording("decision-echo-long", self.echo_long, used, turn)  # a quote, not a choice said back
+        else:
+            echo = unsaid_wording(f"{prefix}:{count}", echoes[count], used, turn,  # "keeping seeing her": no -ing
+                                  skip=lambda text: "_ing}" in text and None in fields.values(), **fields)
         key = self.line_key(kinds)
         generic = f"any_{count}"
         lines = [(f"decision:{k}:{n}", t) for k in dict.fromkeys([key, generic]) for n, t in enumerate(self.lines[k])]
