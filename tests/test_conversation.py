@@ -1162,6 +1162,11 @@ def test_lines_presuming_pictures_an_eviction_or_a_death_wait_for_them(fresh_age
     ("I'm sorry, that sounds really painful.", "my girlfriend left me after six years", False),
     ("Who, if anyone, have you been able to talk to about how your studies are going?",
      "im a teacher myself lol. i failed my driving test last week. fourth time", True),
+    # rounds 47-48 replayed: mean comments on a video, with no threat, crime or fear in them
+    ("Are you somewhere safe right now, where the person or people bothering you can't reach you?",
+     "people keep leaving mean comments on my baking videos about my face and my voice", True),
+    ("Contacting the police is worth considering for threats, stalking or sextortion.",
+     "he says he'll send my pics to everyone unless i pay him", False),
 ])
 def test_a_situation_they_never_told_is_not_presumed(fresh_agent, line, said, presumed):
     composer = fresh_agent.composer
