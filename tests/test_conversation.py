@@ -1155,6 +1155,9 @@ def test_lines_presuming_pictures_an_eviction_or_a_death_wait_for_them(fresh_age
      "i owe about 6800 on two cards and a buy now pay later thing", False),
     ("Food banks and community pantries are there for times when money is tight.",
      "my brother's fees are due in seven weeks and the job pays half what i made", True),
+    # round 52 (card_k01): "its eating at me" is no hunger
+    ("Food banks and community pantries are there for times when money is tight.",
+     "been sitting on something at work and its eating at me. we just took a loan for our sons flat deposit", True),
     ("Pain is real even when it doesn't show on the outside or tests haven't explained it yet.",
      "since the gig i've had this constant ringing in my left ear", True),
     ("Pain is real even when it doesn't show on the outside.", "my back pain has been unbearable for months", False),
