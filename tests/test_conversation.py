@@ -864,22 +864,15 @@ def test_a_clause_said_back_holds_only_their_words(restater):
     assert checked >= 100
 
 
-def test_what_they_set_right_is_said_back(fresh_agent):
+def test_a_reply_says_back_what_they_told_but_not_every_turn(fresh_agent):
     fresh_agent.respond("work has been wrecking me lately. i dont even know where to start honestly")
-    fresh_agent.respond("theyve piled two peoples jobs on me since someone left. im staying late every night")
-    corrected = fresh_agent.respond("no its not about the workload. the problem is my manager takes credit for my "
-                                    "work in front of the team")
+    told = fresh_agent.respond("theyve piled two peoples jobs on me since someone left. im staying late every night")
+    assert any(u.startswith("restate:") for u in told.reply.utterances), told.reply.text
+    assert "on you since someone left" in told.reply.text or "staying late every night" in told.reply.text
+    more = fresh_agent.respond("my manager makes fun of me in meetings in front of everyone and hr shrugged it off")
+    assert not any(u.startswith("restate:") for u in more.reply.utterances), more.reply.text  # not a formula
+    corrected = fresh_agent.respond("no thats not it. the problem is my manager humiliates me in front of the team")
     assert any(u.startswith("restate:") for u in corrected.reply.utterances), corrected.reply.text  # heard this time
-
-
-def test_a_bare_fact_is_not_said_back(fresh_agent):
-    """Rounds 47-48 replayed: "So your sister fiona lives in perth.", "So you have a friend drama thing." were read as
-    parroting (22 of 34 said back); outside a correction only a feeling is said back."""
-    fresh_agent.respond("my mum has dementia and i do most of the caring")
-    for message in ("my sister fiona lives in perth so its basically all on me",
-                    "theyve piled two peoples jobs on me since someone left. im staying late every night"):
-        turn = fresh_agent.respond(message)
-        assert not any(u.startswith("restate:") for u in turn.reply.utterances), turn.reply.text
 
 
 # -- round 28 --------------------------------------------------------------------------------------------------

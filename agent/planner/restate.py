@@ -38,7 +38,6 @@ class Restatement:
     clause: str   # their clause, pronouns turned round: "you owe the library almost 3 grand"
     text: str     # as said: "So you owe the library almost 3 grand."
     frame: int    # which frame said it (varied from turn to turn)
-    felt: bool = False  # the clause names a feeling ("you feel like a bastard"), not only a fact
 
 
 class Restater:
@@ -145,4 +144,4 @@ class Restater:
         choices = [n for n in range(len(frames)) if n != last_frame] or [0]
         frame = choices[zlib.crc32(f"{turn}:{message}".encode()) % len(choices)]
         text = frames[frame].format(clause=turned)
-        return Restatement(turned, text[0].upper() + text[1:], frame, felt=bool(self.feeling.search(best)))
+        return Restatement(turned, text[0].upper() + text[1:], frame)
