@@ -196,6 +196,8 @@ def test_a_rumour_at_work_is_weighed_like_any_choice(fresh_agent):
     ("is it even worth it after that story she posted?", "whether it is even worth it after that story she posted."),
     # round 47 (card_h04): "Do you think my daughter's got a point?" met "I can't be sure from here" alone
     ("Do you think my daughter's got a point?", "whether your daughter's got a point."),
+    # round 51 replayed (card_k12): "whether you was being weird"
+    ("was i being weird?", "whether you were being weird."),
     ("do you think talking to my supervisor would make me look like i'm tattling?",
      "whether talking to your supervisor would make you look like you're tattling."),
 ])

@@ -174,8 +174,9 @@ class DecisionReader:
         elif found := self.wonder_form.match(core):
             subject, aux = found["subj"].lower(), found["aux"].lower()
             rest = self._turned(found["rest"].rstrip(" ,"))
-            clause = f"whether {self.pronouns.get(subject, subject)} {'are' if aux == 'am' else aux} {rest}" \
-                if rest is not None else None
+            if subject in {"i", "we"}:  # "was i being weird" → "whether you were being weird"
+                aux = {"am": "are", "was": "were"}.get(aux, aux)
+            clause = f"whether {self.pronouns.get(subject, subject)} {aux} {rest}" if rest is not None else None
         else:
             clause = None
         if clause is None:
