@@ -78,3 +78,22 @@ def test_in_a_conversation_a_how_to_say_it_question_gets_the_answer_for_that_per
                                "like im attacking them? like what do i even say")
     assert any(u.startswith("say-it:raise:friend") for u in turn.reply.utterances), turn.reply.text
     assert "rather be honest than guess" not in turn.reply.text
+
+
+def test_a_name_said_with_who_it_is_is_whom_it_is_said_to(reader):
+    """Round 52 (card_k01): "how do i tell Halina about the redundancy offer…?" after "my wife Halina doesnt know" was
+    read as said to the manager named earlier, and met a line for raising it at work."""
+    earlier = ["the manager asked me to help the engineers set up the system",
+               "but the thing is my wife Halina doesnt know any of this"]
+    question = "how do i tell Halina about the redundancy offer without her panicking about the loan?"
+    assert reader.addressee(question, question, earlier) == "partner"
+    assert reader.addressee("how do i tell my wife and kids?", "how do i tell my wife and kids?", ["my boss and i"]) \
+        == "partner"  # "and" is no name
+
+
+def test_a_written_answer_for_someone_else_does_not_take_the_question(fresh_agent):
+    fresh_agent.respond("theyre putting robots in the warehouse where i work and the manager asked me to help set it up")
+    fresh_agent.respond("they offered me voluntary redundancy. but my wife Halina doesnt know any of this and we just "
+                        "took a loan")
+    turn = fresh_agent.respond("how do i tell Halina about the redundancy offer without her panicking about the loan?")
+    assert any(u.startswith("say-it:") and ":partner:" in u for u in turn.reply.utterances), turn.reply.text

@@ -865,10 +865,18 @@ class GroundedComposer:
         if problem in SAFETY_FRAMES or not question or not self.raising.asked(question):
             return None
         index = self.answer(ctx, question, problem, [])
-        if index is not None and self.bank[index].kind == "answer" and self.listed_match(ctx, index) >= STRONG_ANSWER:
+        earlier = [u for u, _ in ctx.history]
+        if index is not None and self.bank[index].kind == "answer" and self.listed_match(ctx, index) >= STRONG_ANSWER \
+                and not self._written_for_someone_else(index, self.raising.addressee(question, ctx.user_text, earlier)):
             return None
-        line = self.raising.answer(question, ctx.user_text, [u for u, _ in ctx.history], ctx.state.used)
+        line = self.raising.answer(question, ctx.user_text, earlier, ctx.state.used)
         return None if line is None or says_rejected(ctx.state, line[1]) else line
+
+    def _written_for_someone_else(self, index: int, who: str) -> bool:
+        """Every question the answer was written for names another kind of person than the one it will be said to
+        ("how do i tell halina…?" after "my wife halina" met an answer for raising it with a manager, round 52)."""
+        written_for = {self.raising.addressee(q, "", []) for q in self.bank.listed(index)} - {"default"}
+        return who != "default" and bool(written_for) and who not in written_for
 
     def listed_match(self, ctx: TurnContext, index: int) -> float:
         """How close the person's question is to the closest question an answer was written for (0 for none)."""

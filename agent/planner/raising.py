@@ -31,6 +31,9 @@ class RaisingReader:
                            for kind, words in spec["addressees"].items()]
         self.third_party = re.compile(rf"^({third})\s+$", re.I)
         self.negated_before = re.compile(spec["negated_before"], re.I)
+        self.not_names = set(spec["not_names"])
+        self.named = [(kind, re.compile(rf"\b(?:my|our) (?:{'|'.join(map(re.escape, words))})(?:'s)?,? (?P<name>[a-z]{{3,}})\b",
+                                        re.I)) for kind, words in spec["addressees"].items()]
         self.lines = spec["lines"]
 
     def asked(self, question: str) -> bool:
@@ -41,7 +44,13 @@ class RaisingReader:
         """The kind of person it will be said to: named in the question, else last named in this message, else
         first named in the conversation (whom it is about: "my manager is ok i guess" came after "this one
         coworker"), skipping someone else's ("her friend jake") and someone said not to be the one ("no doctor");
-        "default" when nobody is."""
+        "default" when nobody is. A name asked about that was said with who it is ("my wife halina") comes first."""
+        asked = set(re.findall(r"[a-z]+", question.lower()))
+        for kind, pattern in self.named:  # "my wife halina" … "how do i tell halina?"
+            for found in pattern.finditer(" ".join([*earlier, message])):
+                name = found["name"].lower()
+                if name not in self.not_names and name in asked:
+                    return kind
         for text, last in ((question, True), (message, True), (" ".join(earlier), False)):
             found = [(m.start(), kind) for kind, pattern in self.addressees for m in pattern.finditer(text)
                      if not self.third_party.match(m.group("before") or "")
