@@ -1210,3 +1210,12 @@ def test_good_news_that_turns_to_its_trouble_is_not_celebrated(fresh_agent):
                                "pub night thursdays, and i've sort of ended up feeling like a lodger")
     assert "great to hear" not in turn.reply.text.lower() and "celebrat" not in turn.reply.text.lower(), \
         turn.reply.text
+
+
+def test_a_why_or_how_question_gets_no_yes_or_no(fresh_agent):
+    """Round 48 replayed (card_h18): "why do i feel so ashamed?" met "Yes, feeling embarrassed or ashamed …"."""
+    composer = fresh_agent.composer
+    composer.setup()
+    assert composer.clashes("so why do i feel so ashamed?", "Yes, feeling embarrassed or ashamed is very normal.")
+    assert composer.clashes("how do i stop?", "No, there's no single way.")
+    assert not composer.clashes("is it normal to feel this ashamed?", "Yes, feeling ashamed is very normal.")

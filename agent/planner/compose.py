@@ -123,8 +123,7 @@ def said_lemmas(text: str) -> frozenset[str]:
     return frozenset().union(*(_lemmas(w) for w in _words(text)))
 
 
-WH_QUESTION = re.compile(r"^\W*(?:(?:so|and|but|ok|okay|just tell me this|like)\W+)*(?:why|how|what|where|when|who|which)\b",
-                         re.I)  # asks something other than yes or no
+WH_QUESTION = re.compile(r"^\W*(?:why|how|what|where|when|who|which)\b", re.I)  # asks something other than yes or no
 
 
 def says_rejected(state: DialogueState, text: str) -> bool:
@@ -666,7 +665,7 @@ class GroundedComposer:
         either to a question that asks why or how ("why do i feel so ashamed?" met "Yes, feeling embarrassed…")."""
         fine, wrong = self.asks_if_fine.search(question), self.asks_if_wrong.search(question)
         opens = answer.lstrip().lower()
-        if WH_QUESTION.match(question) and re.match(r"(yes|no)\b", opens):
+        if WH_QUESTION.match(self.tracker.acts.discourse_start.sub("", question)) and re.match(r"(yes|no)\b", opens):
             return True
         return bool((opens.startswith("no") and fine and not wrong) or (opens.startswith("yes") and wrong and not fine))
 
